@@ -1,0 +1,16 @@
+//! The data model every part of Pulsegrid shares, free of any runtime (no tokio, no I/O).
+//!
+//! - [`dashboard`]: Grafana dashboard JSON, validated, with every field kept so a dashboard
+//!   round-trips unchanged.
+//! - [`datasource`]: Grafana's datasource provisioning YAML, with environment expansion and
+//!   validation across files.
+//! - [`error`]: the one error type, whose messages say where (file:line:column or JSON path),
+//!   what was expected and what was found.
+
+pub mod dashboard;
+pub mod datasource;
+pub mod error;
+
+pub use dashboard::{Dashboard, PanelRef, ValidationError, is_valid_uid};
+pub use datasource::{DatasourceConfig, DatasourceKind, DatasourceProvisioning};
+pub use error::{ModelError, Result};

@@ -1,0 +1,52 @@
+//! The HTTP API: one router, thin handlers; the logic lives in the modules they call.
+
+mod dashboards;
+mod datasources;
+mod health;
+mod search;
+mod users;
+
+use axum::Router;
+use axum::routing::{delete, get, patch, post, put};
+
+use crate::state::AppState;
+
+/// Every `/api` route.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/health", get(health::health))
+        .route("/api/search", get(search::search))
+        .route("/api/dashboards/db", post(dashboards::save))
+        .route(
+            "/api/dashboards/uid/{uid}",
+            get(dashboards::get_one).delete(dashboards::delete_one),
+        )
+        .route(
+            "/api/dashboards/uid/{uid}/versions",
+            get(dashboards::versions),
+        )
+        .route(
+            "/api/dashboards/uid/{uid}/versions/{version}",
+            get(dashboards::version),
+        )
+        .route("/api/dashboards/tags", get(search::tags))
+        .route("/api/provisioning/errors", get(health::provisioning_errors))
+        .route("/api/datasources", get(datasources::list))
+        .route("/api/datasources/uid/{uid}", get(datasources::by_uid))
+        .route("/api/datasources/name/{name}", get(datasources::by_name))
+        .route("/api/login", post(users::login))
+        .route("/api/logout", post(users::logout))
+        .route("/logout", get(users::logout))
+        .route("/api/user", get(users::current))
+        .route("/api/user/password", put(users::change_own_password))
+        .route(
+            "/api/auth/keys",
+            get(users::list_keys).post(users::create_key),
+        )
+        .route("/api/auth/keys/{id}", delete(users::delete_key))
+        .route("/api/users", get(users::list_users))
+        .route("/api/admin/users", post(users::create_user))
+        .route("/api/admin/users/{id}", delete(users::delete_user))
+        .route("/api/admin/users/{id}/password", put(users::set_password))
+        .route("/api/org/users/{id}", patch(users::set_role))
+}

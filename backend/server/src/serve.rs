@@ -1,0 +1,169 @@
+//! `pulsegrid serve`: opens the store, makes sure an admin exists, provisions dashboards and
+//! datasources, starts the watcher and the HTTP server, and shuts down cleanly on a signal.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::serve::ListenerExt;
+use pulsegrid_store::Store;
+use tokio::net::TcpListener;
+
+use crate::auth::limiter::LoginLimiter;
+use crate::auth::secret::{hash_password, random_string};
+use crate::config::{Config, redact_url};
+use crate::datasources::Datasources;
+use crate::metrics::Metrics;
+use crate::provisioning::{DashboardProvisioner, spawn_watcher};
+use crate::state::AppState;
+
+/// Opens the configured database (SQLite in the data dir unless a URL is set).
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    match config.effective_database_url() {
+        Some(url) => Store::connect(url)
+            .await
+            .with_context(|| format!("cannot open database {}", redact_url(url))),
+        None => Store::open_in_dir(&config.data_dir).await.with_context(|| {
+            format!(
+                "cannot open the SQLite database in {}",
+                config.data_dir.display()
+            )
+        }),
+    }
+}
+
+/// Creates the first admin when there is no user yet. The password comes from
+/// `PULSEGRID_ADMIN_PASSWORD`, or is generated and printed once.
+pub async fn ensure_admin(store: &Store, config: &Config) -> anyhow::Result<()> {
+    if store.count_users().await? > 0 {
+        return Ok(());
+    }
+    let (password, generated) = match &config.admin_password {
+        Some(p) if !p.is_empty() => (p.clone(), false),
+        _ => (random_string(20), true),
+    };
+    let hash = hash_password(password.clone())
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot hash the admin password: {e}"))?;
+    store
+        .create_user("admin", "Administrator", &hash, "admin")
+        .await?;
+    if generated {
+        // Printed once on purpose (not logged): it is the only way to learn it.
+        println!("Created user \"admin\" with the generated password: {password}");
+        println!("Set PULSEGRID_ADMIN_PASSWORD before the first start to choose it.");
+    } else {
+        tracing::info!("created user \"admin\" with the password from PULSEGRID_ADMIN_PASSWORD");
+    }
+    Ok(())
+}
+
+/// Runs the service until SIGINT or SIGTERM.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let config = Arc::new(config);
+    tracing::info!(?config, "starting pulsegrid {}", env!("CARGO_PKG_VERSION"));
+    let store = open_store(&config).await?;
+    ensure_admin(&store, &config).await?;
+
+    let metrics = Arc::new(Metrics::new());
+    let provisioner = Arc::new(DashboardProvisioner::new(
+        config.dashboards_dir.clone(),
+        metrics.clone(),
+    ));
+    {
+        let p = provisioner.clone();
+        tokio::task::spawn_blocking(move || p.rescan(true)).await?;
+    }
+    if !config.dashboards_dir.is_dir() {
+        tracing::warn!(
+            dir = %config.dashboards_dir.display(),
+            "dashboards directory does not exist; it is checked again every few seconds"
+        );
+    }
+    let datasources = Arc::new(Datasources::load(config.datasources.as_deref()));
+    let state = AppState {
+        login_limiter: Arc::new(LoginLimiter::new(config.login_max_failures)),
+        config: config.clone(),
+        store: store.clone(),
+        provisioner: provisioner.clone(),
+        datasources,
+        metrics,
+    };
+
+    let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    let watcher = spawn_watcher(provisioner, shutdown_rx.clone());
+    let sessions = spawn_session_pruner(store.clone(), shutdown_rx);
+
+    let listener = TcpListener::bind(config.http_addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.http_addr))?;
+    let addr = listener.local_addr()?;
+    // Tests and scripts read this line to learn the port when they asked for port 0.
+    println!("pulsegrid listening on http://{addr}");
+    tracing::info!(%addr, "listening");
+
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
+    axum::serve(
+        listener,
+        crate::app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+
+    tracing::info!("shutting down");
+    let _ = shutdown_tx.send(true);
+    let _ = tokio::join!(watcher, sessions);
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn spawn_session_pruner(
+    store: Store,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tokio::select! {
+                _ = shutdown.changed() => return,
+                _ = every.tick() => {
+                    if let Err(e) = store.prune_sessions(crate::clock::now_ms()).await {
+                        tracing::warn!(error = %e, "cannot prune expired sessions");
+                    }
+                }
+            }
+        }
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
