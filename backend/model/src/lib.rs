@@ -10,7 +10,11 @@
 pub mod dashboard;
 pub mod datasource;
 pub mod error;
+pub mod series;
+pub mod time;
 
 pub use dashboard::{Dashboard, PanelRef, ValidationError, is_valid_uid};
 pub use datasource::{DatasourceConfig, DatasourceKind, DatasourceProvisioning};
 pub use error::{ModelError, Result};
+pub use series::{Labels, Sample, Series, SeriesKey};
+pub use time::{TimeError, TimeRange, parse_duration_ms, parse_time};
