@@ -162,6 +162,11 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
             if let Some(current) = current {
+                if unconditional {
+                    // The row was committed by a concurrent save after our UPDATE looked
+                    // (PostgreSQL, read committed): the next UPDATE sees it.
+                    continue;
+                }
                 // Dropping `tx` rolls back; nothing was written.
                 return Err(StoreError::VersionMismatch { current });
             }
