@@ -6,11 +6,17 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+[ -x /usr/bin/prometheus ] || need_apt+=(prometheus)
+[ -x /usr/bin/victoria-metrics ] || need_apt+=(victoria-metrics)
+[ -x /usr/bin/influxd ] || need_apt+=(influxdb)
 if ((${#need_apt[@]})); then
   echo "installing test services: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi
+
+# The official Influx client, to prove ingest works with it unchanged.
+python3 -c "import influxdb_client" 2>/dev/null || python3 -m pip install -q influxdb-client
 
 cargo test --workspace --locked --no-fail-fast "$@"

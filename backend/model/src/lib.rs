@@ -6,15 +6,21 @@
 //!   validation across files.
 //! - [`error`]: the one error type, whose messages say where (file:line:column or JSON path),
 //!   what was expected and what was found.
+//! - [`lineproto`]: the Influx line protocol parser and the rule that turns lines into samples.
+//! - [`selector`]: Prometheus-style series selectors (`line_pressure{site="north"}`).
 
 pub mod dashboard;
 pub mod datasource;
 pub mod error;
+pub mod lineproto;
+pub mod selector;
 pub mod series;
 pub mod time;
 
 pub use dashboard::{Dashboard, PanelRef, ValidationError, is_valid_uid};
 pub use datasource::{DatasourceConfig, DatasourceKind, DatasourceProvisioning};
 pub use error::{ModelError, Result};
+pub use lineproto::{LineError, Precision};
+pub use selector::{LabelMatcher, MatchOp, SelectorError, SeriesSelector};
 pub use series::{Labels, Sample, Series, SeriesKey};
 pub use time::{TimeError, TimeRange, parse_duration_ms, parse_time};

@@ -3,8 +3,11 @@
 mod dashboards;
 mod datasources;
 mod health;
+mod live;
+mod query;
 mod search;
 mod users;
+mod write;
 
 use axum::Router;
 use axum::routing::{delete, get, patch, post, put};
@@ -49,4 +52,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/admin/users/{id}", delete(users::delete_user))
         .route("/api/admin/users/{id}/password", put(users::set_password))
         .route("/api/org/users/{id}", patch(users::set_role))
+        .route("/write", post(write::write_v1))
+        .route("/api/v2/write", post(write::write_v2))
+        .route("/api/live/push/{stream}", post(write::push))
+        .route("/api/live/ws", get(live::websocket))
+        .route("/api/ds/query", post(query::query))
 }

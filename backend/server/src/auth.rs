@@ -146,7 +146,7 @@ pub async fn authenticate(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let principal = match credentials(request.headers()) {
+    let principal = match credentials(request.headers(), request.uri().query()) {
         Err(e) => return e.into_response(),
         Ok(None) => Principal {
             role: state.config.anonymous_role,
@@ -170,7 +170,7 @@ pub async fn authenticate(
     next.run(request).await
 }
 
-fn credentials(headers: &HeaderMap) -> Result<Option<Credentials>, ApiError> {
+fn credentials(headers: &HeaderMap, query: Option<&str>) -> Result<Option<Credentials>, ApiError> {
     if let Some(value) = headers.get(AUTHORIZATION) {
         let value = value
             .to_str()
@@ -201,7 +201,25 @@ fn credentials(headers: &HeaderMap) -> Result<Option<Credentials>, ApiError> {
             ))),
         };
     }
+    if let Some(creds) = query.and_then(query_credentials) {
+        return Ok(Some(creds));
+    }
     Ok(session_cookie(headers).map(Credentials::Session))
+}
+
+/// InfluxDB 1.x clients may authenticate with `?u=USER&p=PASSWORD` on `/write` and `/query`.
+/// With no user (or `api_key`/`token`), `p` is an API token.
+fn query_credentials(query: &str) -> Option<Credentials> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
+    let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    let password = get("p").filter(|p| !p.is_empty())?;
+    match get("u").unwrap_or_default().as_str() {
+        "" | "api_key" | "token" => Some(Credentials::Token(password)),
+        user => Some(Credentials::Basic {
+            user: user.to_owned(),
+            password,
+        }),
+    }
 }
 
 /// The session token from the `Cookie` header, if any.

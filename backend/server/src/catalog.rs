@@ -222,6 +222,7 @@ pub async fn save(
     dashboard.set_id(None);
     let title = dashboard.title().to_owned();
     let tags = dashboard.tags();
+    let cached = dashboard.clone();
     let json = serde_json::to_string(dashboard.json()).map_err(ApiError::internal)?;
     let user = principal.display_name();
     let stored = state
@@ -239,6 +240,7 @@ pub async fn save(
             now_ms: now_ms(),
         })
         .await?;
+    state.saved.put(&uid, cached);
     tracing::info!(uid, version = stored.version, by = user, "dashboard saved");
     Ok(Saved { stored })
 }
@@ -258,6 +260,7 @@ pub async fn delete(state: &AppState, uid: &str) -> Result<StoredDashboard, ApiE
         .await?
         .ok_or_else(|| dashboard_not_found(uid))?;
     state.store.delete_dashboard(uid).await?;
+    state.saved.remove(uid);
     tracing::info!(uid, "dashboard deleted");
     Ok(existing)
 }

@@ -43,6 +43,16 @@ pub struct Config {
     pub login_max_failures: u32,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Ingested points kept in memory per series (ring buffer length).
+    pub ingest_max_points: usize,
+    /// How long ingested points are kept (e.g. `1h`, `30m`); older ones are dropped.
+    pub ingest_max_age: String,
+    /// Ingested series kept at most; writes of new series beyond it are refused.
+    pub ingest_max_series: usize,
+    /// Bytes of writes queued for the write-ahead log before new writes get 503 + Retry-After.
+    pub ingest_max_pending_bytes: usize,
+    /// How often the service records its own metrics into the `pulsegrid` source (e.g. `5s`).
+    pub own_metrics_interval: String,
     /// Log filter, in `tracing`'s `RUST_LOG` syntax (e.g. `info`, `pulsegrid=debug`).
     #[serde(deserialize_with = "lenient::string")]
     pub log: String,
@@ -62,6 +72,11 @@ impl Default for Config {
             session_hours: 24 * 30,
             login_max_failures: 5,
             max_body_bytes: 16 * 1024 * 1024,
+            ingest_max_points: 10_000,
+            ingest_max_age: "1h".to_owned(),
+            ingest_max_series: 100_000,
+            ingest_max_pending_bytes: 64 * 1024 * 1024,
+            own_metrics_interval: "5s".to_owned(),
             log: "info".to_owned(),
         }
     }
@@ -84,6 +99,11 @@ impl fmt::Debug for Config {
             .field("session_hours", &self.session_hours)
             .field("login_max_failures", &self.login_max_failures)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("ingest_max_points", &self.ingest_max_points)
+            .field("ingest_max_age", &self.ingest_max_age)
+            .field("ingest_max_series", &self.ingest_max_series)
+            .field("ingest_max_pending_bytes", &self.ingest_max_pending_bytes)
+            .field("own_metrics_interval", &self.own_metrics_interval)
             .field("log", &self.log)
             .finish()
     }
@@ -110,6 +130,18 @@ impl Config {
         }
         // PULSEGRID_CONFIG names the file itself (read by the CLI), not a key in it.
         figment.merge(Env::prefixed(ENV_PREFIX).ignore(&["config"]))
+    }
+
+    /// A duration key's value in milliseconds; the error names the key.
+    pub fn duration_ms(key: &str, text: &str) -> Result<i64, ConfigError> {
+        pulsegrid_model::parse_duration_ms(text)
+            .ok()
+            .filter(|ms| *ms > 0)
+            .ok_or_else(|| {
+                ConfigError(format!(
+                    "{key} = {text:?}: expected a positive duration such as 500ms, 5s, 1h"
+                ))
+            })
     }
 
     /// The database URL to open: the configured one, or SQLite in the data dir.

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod datasources;
 pub mod error;
+pub mod live;
 pub mod metrics;
 pub mod provisioning;
 pub mod serve;

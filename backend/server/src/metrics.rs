@@ -53,6 +53,10 @@ pub struct Metrics {
     pub websocket_connections: Gauge,
     /// Failed login attempts.
     pub login_failures: Counter,
+    /// Points acknowledged on the write endpoints.
+    pub ingested_points: Counter,
+    /// Writes refused because the ingest buffer was full (503).
+    pub ingest_rejected: Counter,
 }
 
 /// The route label alone.
@@ -110,6 +114,18 @@ impl Metrics {
             "Failed login attempts",
             login_failures.clone(),
         );
+        let ingested_points = Counter::default();
+        registry.register(
+            "ingested_points",
+            "Points acknowledged on the write endpoints",
+            ingested_points.clone(),
+        );
+        let ingest_rejected = Counter::default();
+        registry.register(
+            "ingest_rejected_writes",
+            "Writes refused with 503 because the ingest buffer was full",
+            ingest_rejected.clone(),
+        );
         let build_info = Family::<BuildLabels, Gauge>::default();
         build_info
             .get_or_create(&BuildLabels {
@@ -126,6 +142,8 @@ impl Metrics {
             provisioned_dashboards,
             websocket_connections,
             login_failures,
+            ingested_points,
+            ingest_rejected,
         }
     }
 

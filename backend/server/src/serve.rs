@@ -9,10 +9,16 @@ use axum::serve::ListenerExt;
 use pulsegrid_store::Store;
 use tokio::net::TcpListener;
 
+use pulsegrid_ingest::{IngestConfig, SeriesStore};
+use pulsegrid_live::{Hub, HubConfig, StreamHistory};
+use pulsegrid_model::{Series, TimeRange};
+
 use crate::auth::limiter::LoginLimiter;
 use crate::auth::secret::{hash_password, random_string};
 use crate::config::{Config, redact_url};
 use crate::datasources::Datasources;
+use crate::live::own_metrics;
+use crate::live::resolver::{DashboardPanels, SavedDashboards};
 use crate::metrics::Metrics;
 use crate::provisioning::{DashboardProvisioner, spawn_watcher};
 use crate::state::AppState;
@@ -81,18 +87,49 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         );
     }
     let datasources = Arc::new(Datasources::load(config.datasources.as_deref()));
+    let ingest = open_ingest(&config).await?;
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .context("cannot build the HTTP client")?;
+    let saved = Arc::new(
+        SavedDashboards::load(&store)
+            .await
+            .context("cannot load saved dashboards")?,
+    );
+    let sources = crate::live::build_sources(&datasources, &ingest, &http);
+    let hub = Hub::new(sources.clone(), HubConfig::default());
+    hub.set_stream_history(Arc::new(IngestHistory(ingest.clone())));
     let state = AppState {
         login_limiter: Arc::new(LoginLimiter::new(config.login_max_failures)),
         config: config.clone(),
         store: store.clone(),
         provisioner: provisioner.clone(),
+        saved: saved.clone(),
         datasources,
-        metrics,
+        metrics: metrics.clone(),
+        ingest: ingest.clone(),
+        sources,
+        hub: hub.clone(),
+        resolver: Arc::new(DashboardPanels::new(provisioner.clone(), saved)),
     };
 
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
     let watcher = spawn_watcher(provisioner, shutdown_rx.clone());
-    let sessions = spawn_session_pruner(store.clone(), shutdown_rx);
+    let sessions = spawn_session_pruner(store.clone(), shutdown_rx.clone());
+    let streams = spawn_stream_forwarder(ingest.clone(), hub, shutdown_rx.clone());
+    let sampler = own_metrics::spawn_sampler(
+        metrics,
+        ingest.clone(),
+        std::time::Duration::from_millis(
+            u64::try_from(Config::duration_ms(
+                "own_metrics_interval",
+                &config.own_metrics_interval,
+            )?)
+            .unwrap_or(5_000),
+        ),
+        shutdown_rx,
+    );
 
     let listener = TcpListener::bind(config.http_addr)
         .await
@@ -116,10 +153,60 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 
     tracing::info!("shutting down");
     let _ = shutdown_tx.send(true);
-    let _ = tokio::join!(watcher, sessions);
+    let _ = tokio::join!(watcher, sessions, streams, sampler);
+    ingest.close().await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Opens the ingest store in the data dir with the configured bounds.
+async fn open_ingest(config: &Config) -> anyhow::Result<SeriesStore> {
+    let ingest_config = IngestConfig {
+        dir: config.data_dir.join("ingest"),
+        max_points_per_series: config.ingest_max_points,
+        max_age_ms: Config::duration_ms("ingest_max_age", &config.ingest_max_age)?,
+        max_series: config.ingest_max_series,
+        max_pending_bytes: config.ingest_max_pending_bytes,
+        ..IngestConfig::default()
+    };
+    SeriesStore::open(ingest_config)
+        .await
+        .context("cannot open the ingest write-ahead log")
+}
+
+/// The ring buffers, as the hub's source of a stream's recent history.
+#[derive(Debug)]
+struct IngestHistory(SeriesStore);
+
+impl StreamHistory for IngestHistory {
+    fn window(&self, stream: &str, range: TimeRange) -> Vec<Series> {
+        self.0.query_stream(stream, range)
+    }
+}
+
+/// Data flows one way: every acknowledged batch goes from the ingest store to the hub's
+/// stream topics.
+fn spawn_stream_forwarder(
+    ingest: SeriesStore,
+    hub: Hub,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut batches = ingest.subscribe();
+        loop {
+            tokio::select! {
+                _ = shutdown.changed() => return,
+                batch = batches.recv() => match batch {
+                    Ok(batch) => hub.publish_stream(&batch.stream, batch.series.clone()),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!(missed = n, "live streams fell behind ingest");
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        }
+    })
 }
 
 fn spawn_session_pruner(

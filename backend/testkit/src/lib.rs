@@ -3,9 +3,18 @@
 //! Each test owns its servers, so tests run in parallel without sharing state. Nothing here
 //! touches services that already run on the machine (such as a system PostgreSQL on 5432).
 
+mod http;
+mod influxdb;
 mod postgres;
+mod process;
+mod prometheus;
+mod victoria;
 
+pub use http::{HttpResponse, http_request, url_encode};
+pub use influxdb::InfluxDb1;
 pub use postgres::PgServer;
+pub use prometheus::PrometheusServer;
+pub use victoria::VictoriaMetrics;
 
 use std::net::{Ipv4Addr, TcpListener};
 

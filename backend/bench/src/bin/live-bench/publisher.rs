@@ -1,0 +1,283 @@
+//! The publisher: sends updates into the system under test from its own thread.
+//!
+//! Pulsegrid gets Influx line protocol on `POST /write?db=STREAM` (what Telegraf and the
+//! Influx clients send); Mosquitto gets QoS 0 PUBLISH packets over plain TCP (what an MQTT
+//! device sends). The publisher runs on a thread of its own so that the subscribers' work never
+//! delays a send timestamp, and vice versa.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+use pulsegrid_bench::mqtt::{self, Packet};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+
+use crate::fleet::Counters;
+
+/// Where updates go.
+#[derive(Clone, Debug)]
+pub(crate) enum Sink {
+    /// Pulsegrid's `/write?db=STREAM` with an editor token.
+    Pulsegrid {
+        /// The HTTP address.
+        addr: SocketAddr,
+        /// An editor API key.
+        key: String,
+        /// The stream (`db`); the measurement is named the same.
+        stream: String,
+    },
+    /// Mosquitto's TCP listener.
+    Mosquitto {
+        /// The TCP listener's address.
+        tcp_addr: SocketAddr,
+        /// The topic.
+        topic: String,
+    },
+}
+
+/// How fast to send.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Pace {
+    /// As fast as the system delivers: at most `window` updates ahead of the subscribers'
+    /// average watermark. Values are sequence numbers.
+    Closed {
+        /// Updates allowed ahead of delivery.
+        window: u64,
+        /// Subscribers the watermark is summed over.
+        clients: u64,
+    },
+    /// A fixed rate; values are send times in µs since the epoch.
+    Fixed {
+        /// Updates per second.
+        per_second: f64,
+    },
+}
+
+/// What the publisher did.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Published {
+    /// Updates (points) sent.
+    pub(crate) updates: u64,
+    /// Writes or publish calls that the system refused or that failed.
+    pub(crate) rejected: u64,
+}
+
+/// Starts publishing on a new thread until `until`; the receiver yields the result.
+pub(crate) fn spawn(
+    sink: Sink,
+    pace: Pace,
+    batch: u64,
+    until: Instant,
+    epoch: Instant,
+    counters: Arc<Counters>,
+) -> oneshot::Receiver<anyhow::Result<Published>> {
+    let (tx, rx) = oneshot::channel();
+    let thread = std::thread::Builder::new()
+        .name("publisher".into())
+        .spawn(move || {
+            let result = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("building the publisher's runtime")
+                .and_then(|rt| rt.block_on(publish(sink, pace, batch, until, epoch, &counters)));
+            let _ = tx.send(result);
+        });
+    if let Err(e) = thread {
+        // The sender went down with the closure; the receiver reports the publisher as gone.
+        eprintln!("cannot start the publisher thread: {e}");
+    }
+    rx
+}
+
+async fn publish(
+    sink: Sink,
+    pace: Pace,
+    batch: u64,
+    until: Instant,
+    epoch: Instant,
+    counters: &Counters,
+) -> anyhow::Result<Published> {
+    let mut sender = Sender::open(sink).await?;
+    let mut published = Published {
+        updates: 0,
+        rejected: 0,
+    };
+    let mut values = Vec::with_capacity(batch as usize);
+    let mut next_send = Instant::now();
+    while Instant::now() < until {
+        values.clear();
+        match pace {
+            Pace::Closed { window, clients } => {
+                let delivered = counters.watermark_sum.load(Relaxed) / clients.max(1);
+                if published.updates >= delivered + window {
+                    // Blocking is fine here: this thread has nothing else to do, and a 200 µs
+                    // poll is finer than tokio's 1 ms timer.
+                    std::thread::sleep(Duration::from_micros(200));
+                    continue;
+                }
+                values.extend((1..=batch).map(|i| published.updates + i));
+            }
+            Pace::Fixed { per_second } => {
+                tokio::time::sleep_until(next_send.into()).await;
+                next_send += Duration::from_secs_f64(1.0 / per_second);
+                let sent_us = epoch.elapsed().as_micros() as u64;
+                values.extend(std::iter::repeat_n(sent_us, batch as usize));
+            }
+        }
+        if sender.send(&values).await? {
+            published.updates += batch;
+        } else {
+            published.rejected += 1;
+        }
+        sender.keep_alive().await?;
+    }
+    Ok(published)
+}
+
+/// An open connection to the system under test.
+enum Sender {
+    Pulsegrid {
+        http: reqwest::Client,
+        url: String,
+        key: String,
+        measurement: String,
+        last_ms: u64,
+        body: String,
+    },
+    Mosquitto {
+        tcp: tokio::net::tcp::OwnedWriteHalf,
+        topic: String,
+        last_ping: Instant,
+        out: Vec<u8>,
+    },
+}
+
+impl Sender {
+    async fn open(sink: Sink) -> anyhow::Result<Sender> {
+        match sink {
+            Sink::Pulsegrid { addr, key, stream } => Ok(Sender::Pulsegrid {
+                http: reqwest::Client::builder()
+                    .timeout(Duration::from_secs(10))
+                    .build()?,
+                url: format!("http://{addr}/write?db={stream}&precision=ms"),
+                key,
+                measurement: stream,
+                last_ms: 0,
+                body: String::new(),
+            }),
+            Sink::Mosquitto { tcp_addr, topic } => {
+                let mut tcp = TcpStream::connect(tcp_addr)
+                    .await
+                    .with_context(|| format!("connecting to Mosquitto at {tcp_addr}"))?;
+                tcp.set_nodelay(true)?;
+                // Client ids must be unique: the broker drops the older of two equal ones.
+                static PUBLISHERS: AtomicU64 = AtomicU64::new(0);
+                let id = format!("bench-publisher-{}", PUBLISHERS.fetch_add(1, Relaxed));
+                tcp.write_all(&mqtt::connect(&id, 60)).await?;
+                let mut answer = [0; 4];
+                tcp.read_exact(&mut answer).await?;
+                if !matches!(
+                    mqtt::parse(&answer)?,
+                    Some((Packet::ConnAck { code: 0 }, _))
+                ) {
+                    bail!("Mosquitto refused the publisher: {answer:?}");
+                }
+                let (mut read, write) = tcp.into_split();
+                // PINGRESPs (and nothing else) come back; read them so the socket never fills.
+                tokio::spawn(async move {
+                    let mut sink = [0; 64];
+                    while matches!(read.read(&mut sink).await, Ok(n) if n > 0) {}
+                });
+                Ok(Sender::Mosquitto {
+                    tcp: write,
+                    topic,
+                    last_ping: Instant::now(),
+                    out: Vec::new(),
+                })
+            }
+        }
+    }
+
+    /// Sends `values` as one write (one HTTP request, or one TCP write of several PUBLISH
+    /// packets). `Ok(false)` when the system refused it.
+    async fn send(&mut self, values: &[u64]) -> anyhow::Result<bool> {
+        match self {
+            Sender::Pulsegrid {
+                http,
+                url,
+                key,
+                measurement,
+                last_ms,
+                body,
+            } => {
+                use std::fmt::Write;
+                body.clear();
+                for value in values {
+                    // Strictly increasing timestamps, so no point replaces another.
+                    *last_ms = unix_ms().max(*last_ms + 1);
+                    let _ = writeln!(body, "{measurement} value={value} {last_ms}");
+                }
+                let response = http
+                    .post(url.as_str())
+                    .bearer_auth(key.as_str())
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .context("POST /write")?;
+                let status = response.status();
+                if status.is_success() {
+                    return Ok(true);
+                }
+                if status.as_u16() == 503 || status.as_u16() == 429 {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    return Ok(false);
+                }
+                let text = response.text().await.unwrap_or_default();
+                bail!("POST /write answered {status}: {text}")
+            }
+            Sender::Mosquitto {
+                tcp, topic, out, ..
+            } => {
+                out.clear();
+                for value in values {
+                    mqtt::publish(topic, value.to_string().as_bytes(), out);
+                }
+                tcp.write_all(out)
+                    .await
+                    .context("publishing to Mosquitto")?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// Sends PINGREQ on the MQTT connection every 30 s (its keep-alive is 60 s).
+    async fn keep_alive(&mut self) -> anyhow::Result<()> {
+        if let Sender::Mosquitto { tcp, last_ping, .. } = self
+            && last_ping.elapsed() > Duration::from_secs(30)
+        {
+            tcp.write_all(&mqtt::PINGREQ).await?;
+            *last_ping = Instant::now();
+        }
+        Ok(())
+    }
+}
+
+/// Sends one update with value 0 (which no watermark and no latency window counts), so a
+/// stream exists and new subscribers have history to answer with.
+pub(crate) async fn prime(sink: &Sink) -> anyhow::Result<()> {
+    let mut sender = Sender::open(sink.clone()).await?;
+    if !sender.send(&[0]).await? {
+        bail!("the system refused the priming write");
+    }
+    Ok(())
+}
+
+fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}

@@ -1,0 +1,33 @@
+//! Pulsegrid's sources: one [`Source`] trait for query (poll) and subscribe (stream) sources,
+//! and a [`Sources`] registry by datasource uid.
+//!
+//! Each source kind lives in its own module ([`prometheus`], [`influxdb`], [`postgres`],
+//! [`testdata`]); [`build_source`] is the one table from a provisioned datasource to its
+//! source. A source answers `query_range` for dashboards and alert rules alike, and tells the
+//! hub how it delivers live updates ([`LiveMode`]): re-query on an interval (the hub drives
+//! the polling), or subscribe to a stream of points. [`macros`] expands Grafana's query
+//! macros (`$__interval`, `$timeFilter`, `$__timeGroup(...)`, ...).
+
+pub mod error;
+pub mod influxdb;
+pub mod macros;
+pub mod postgres;
+pub mod prometheus;
+pub mod registry;
+pub mod source;
+pub mod testdata;
+
+mod http;
+mod settings;
+#[cfg(test)]
+mod testing;
+
+pub use error::{Result, SourceError};
+pub use influxdb::{InfluxDbConfig, InfluxDbSource};
+pub use postgres::{PostgresConfig, PostgresSource};
+pub use prometheus::{PrometheusConfig, PrometheusSource};
+pub use registry::build_source;
+pub use source::{
+    BoxFuture, LiveMode, QueryRequest, Source, SourceEvent, Sources, canonical_target,
+};
+pub use testdata::TestdataSource;

@@ -1,0 +1,24 @@
+//! Pulsegrid's live hub: each distinct upstream query runs once, however many clients watch
+//! it, and its frames fan out to WebSocket clients with coalescing and backpressure.
+//!
+//! - [`hub`]: the [`Hub`], its topics (one per datasource uid + canonical target + relative
+//!   window + step, or per ingested stream) and [`Subscription`]s.
+//! - [`topic`]: a topic's window, sequence numbers and its once-serialized frames.
+//! - `upstream`: the one task per query topic: polling or following a subscription, with
+//!   status frames and backoff on upstream trouble.
+//! - [`ws`]: the WebSocket protocol session (`/api/live/ws`), with a bounded queue per
+//!   connection.
+
+pub mod error;
+pub mod hub;
+pub mod topic;
+mod upstream;
+mod window;
+pub mod ws;
+
+pub use error::{HubError, Result};
+pub use hub::{Hub, HubConfig, HubStats, QuerySpec, StreamHistory, Subscription};
+pub use topic::{LiveEvent, Snapshot};
+pub use ws::{
+    PanelQuery, PanelResolver, SessionHook, SessionOptions, configure_upgrade, serve_socket,
+};

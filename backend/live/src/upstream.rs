@@ -1,0 +1,316 @@
+//! The one upstream task of a query topic: polls the source over the sliding window, or loads
+//! the window once and then follows the source's subscription. Upstream trouble becomes a
+//! `status` event on each transition (down, then up again) and is retried with capped
+//! exponential backoff and jitter; an invalid query becomes an `error` event and the task
+//! waits, idle, for its topic to end.
+
+use std::hash::{BuildHasher, RandomState};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use pulsegrid_connectors::{LiveMode, QueryRequest, Source, SourceError, SourceEvent};
+use pulsegrid_model::{Series, TimeRange};
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::hub::{Counters, HubConfig, now_ms};
+use crate::topic::Topic;
+use crate::window;
+
+/// The shortest poll interval the hub accepts, so a typo cannot hammer a datasource.
+const MIN_POLL_MS: i64 = 10;
+/// Events a subscribing source may buffer before it waits for the topic.
+const SOURCE_BUFFER: usize = 64;
+
+/// What a query topic runs.
+#[derive(Debug)]
+pub(crate) struct QueryJob {
+    pub(crate) target: Value,
+    pub(crate) from: String,
+    pub(crate) to: String,
+    pub(crate) max_data_points: u32,
+    pub(crate) refresh_ms: i64,
+}
+
+impl QueryJob {
+    /// The request for the window as of now, its range aligned to the step so that points
+    /// keep their timestamps from one poll to the next.
+    fn request(&self) -> Result<QueryRequest, String> {
+        let range = TimeRange::parse(&self.from, &self.to, now_ms()).map_err(|e| e.to_string())?;
+        let mut req = QueryRequest::new(self.target.clone(), range, self.max_data_points, 0);
+        let step = req.interval_ms.max(1);
+        req.range = TimeRange {
+            from_ms: range.from_ms.div_euclid(step) * step,
+            to_ms: range.to_ms.div_euclid(step) * step,
+        };
+        Ok(req)
+    }
+}
+
+/// Runs a query topic until its cancellation token fires.
+pub(crate) async fn run(
+    topic: Arc<Topic>,
+    source: Arc<dyn Source>,
+    job: QueryJob,
+    config: HubConfig,
+    counters: Arc<Counters>,
+) {
+    let mut upstream = Upstream {
+        topic,
+        source,
+        job,
+        counters,
+        backoff: Backoff::new(config.backoff_initial_ms, config.backoff_max_ms),
+        down: false,
+        max_window_ms: config.max_window_ms,
+        max_points: config.max_window_points,
+    };
+    let cancel = upstream.topic.cancel.clone();
+    tokio::select! {
+        () = cancel.cancelled() => {}
+        () = upstream.run() => {}
+    }
+}
+
+struct Upstream {
+    topic: Arc<Topic>,
+    source: Arc<dyn Source>,
+    job: QueryJob,
+    counters: Arc<Counters>,
+    backoff: Backoff,
+    down: bool,
+    max_window_ms: i64,
+    max_points: usize,
+}
+
+/// What to do after an upstream failure.
+enum Failure {
+    /// Retry after the backoff.
+    Retry,
+    /// Stop: the query cannot succeed.
+    Fatal,
+}
+
+impl Upstream {
+    async fn run(&mut self) {
+        let mode = self.source.live_mode(&self.job.target, self.job.refresh_ms);
+        match mode {
+            LiveMode::Poll { every_ms } => self.poll(every_ms).await,
+            LiveMode::Subscribe => self.follow().await,
+        }
+        // Only a fatal error gets here: stay idle until the topic is cancelled.
+        std::future::pending::<()>().await;
+    }
+
+    /// Queries the window; a failure is reported (status or error) before it is returned.
+    async fn query(&mut self) -> Result<(QueryRequest, Vec<Series>), Failure> {
+        let req = match self.job.request() {
+            Ok(req) => req,
+            Err(message) => {
+                self.topic.publish_error(&message);
+                return Err(Failure::Fatal);
+            }
+        };
+        self.counters
+            .upstream_queries
+            .fetch_add(1, Ordering::Relaxed);
+        match self.source.query_range(&req).await {
+            Ok(series) => {
+                self.recovered();
+                Ok((req, series))
+            }
+            Err(e) => Err(self.failed(e)),
+        }
+    }
+
+    fn recovered(&mut self) {
+        self.backoff.reset();
+        if self.down {
+            self.down = false;
+            self.topic
+                .publish_status(true, &format!("datasource {} is back", self.source.uid()));
+        }
+    }
+
+    fn failed(&mut self, error: SourceError) -> Failure {
+        self.counters
+            .upstream_errors
+            .fetch_add(1, Ordering::Relaxed);
+        match error {
+            SourceError::InvalidQuery(_)
+            | SourceError::Unsupported(_)
+            | SourceError::Config { .. } => {
+                self.topic.publish_error(&error.to_string());
+                Failure::Fatal
+            }
+            SourceError::Upstream { .. } => {
+                if !self.down {
+                    self.down = true;
+                    tracing::warn!(datasource = self.source.uid(), %error, "live query failed");
+                    self.topic.publish_status(false, &error.to_string());
+                }
+                Failure::Retry
+            }
+        }
+    }
+
+    /// Poll mode: query every `every_ms`, publishing what is new.
+    async fn poll(&mut self, every_ms: i64) {
+        let every = duration_ms(every_ms.max(MIN_POLL_MS));
+        loop {
+            let started = Instant::now();
+            let delay = match self.query().await {
+                Ok((req, series)) => {
+                    self.topic.publish_poll(series, req.range.from_ms);
+                    every.saturating_sub(started.elapsed())
+                }
+                Err(Failure::Retry) => self.backoff.next_delay(),
+                Err(Failure::Fatal) => return,
+            };
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// Subscribe mode: load the window, then follow the source's stream; start over after
+    /// the stream fails.
+    async fn follow(&mut self) {
+        loop {
+            let window_ms = match self.query().await {
+                Ok((req, mut series)) => {
+                    let window_ms = req.range.span_ms().min(self.max_window_ms);
+                    window::trim(&mut series, now_ms() - window_ms, self.max_points);
+                    self.topic.publish_replace(series);
+                    window_ms
+                }
+                Err(Failure::Retry) => {
+                    tokio::time::sleep(self.backoff.next_delay()).await;
+                    continue;
+                }
+                Err(Failure::Fatal) => return,
+            };
+            match self.stream(window_ms).await {
+                Ok(()) => {
+                    // The source gave up without being cancelled: treat as an outage.
+                    self.failed(SourceError::Upstream {
+                        source_name: self.source.uid().to_owned(),
+                        message: "subscription ended".to_owned(),
+                    });
+                }
+                Err(e) => {
+                    if let Failure::Fatal = self.failed(e) {
+                        return;
+                    }
+                }
+            }
+            tokio::time::sleep(self.backoff.next_delay()).await;
+        }
+    }
+
+    /// Runs the source's subscription, publishing what it sends, until it returns.
+    async fn stream(&mut self, window_ms: i64) -> Result<(), SourceError> {
+        let (tx, mut rx) = mpsc::channel(SOURCE_BUFFER);
+        let cancel = self.topic.cancel.child_token();
+        // Drop the child token when this returns, stopping the source's task if it spawned one.
+        let _stop = cancel.clone().drop_guard();
+        let source = self.source.clone();
+        let target = self.job.target.clone();
+        let subscription = source.subscribe(&target, tx, cancel);
+        tokio::pin!(subscription);
+        let outcome = loop {
+            tokio::select! {
+                outcome = &mut subscription => break outcome,
+                Some(event) = rx.recv() => self.on_event(event, window_ms),
+            }
+        };
+        while let Ok(event) = rx.try_recv() {
+            self.on_event(event, window_ms);
+        }
+        outcome
+    }
+
+    fn on_event(&mut self, event: SourceEvent, window_ms: i64) {
+        match event {
+            SourceEvent::Frame { series, replace } => {
+                if self.down {
+                    self.recovered();
+                }
+                if replace {
+                    let mut series = series;
+                    window::trim(&mut series, now_ms() - window_ms, self.max_points);
+                    self.topic.publish_replace(series);
+                } else {
+                    self.topic
+                        .publish_append(series, now_ms() - window_ms, self.max_points);
+                }
+            }
+            SourceEvent::Status { up: true, .. } => self.recovered(),
+            SourceEvent::Status { up: false, message } => {
+                if !self.down {
+                    self.down = true;
+                    self.topic.publish_status(false, &message);
+                }
+            }
+        }
+    }
+}
+
+fn duration_ms(ms: i64) -> Duration {
+    Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+}
+
+/// Capped exponential backoff with jitter (each delay is 50–100 % of the nominal one, so
+/// topics that failed together do not retry together).
+#[derive(Debug)]
+pub(crate) struct Backoff {
+    initial_ms: i64,
+    max_ms: i64,
+    next_ms: i64,
+    random: RandomState,
+    draws: u64,
+}
+
+impl Backoff {
+    pub(crate) fn new(initial_ms: i64, max_ms: i64) -> Backoff {
+        let initial_ms = initial_ms.max(1);
+        Backoff {
+            initial_ms,
+            max_ms: max_ms.max(initial_ms),
+            next_ms: initial_ms,
+            random: RandomState::new(),
+            draws: 0,
+        }
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.next_ms = self.initial_ms;
+    }
+
+    pub(crate) fn next_delay(&mut self) -> Duration {
+        let nominal = self.next_ms;
+        self.next_ms = nominal.saturating_mul(2).min(self.max_ms);
+        self.draws += 1;
+        let half = nominal / 2;
+        let span = u64::try_from(nominal - half).unwrap_or(0) + 1;
+        let jitter = i64::try_from(self.random.hash_one(self.draws) % span).unwrap_or(0);
+        duration_ms(half + jitter)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_with_jitter() {
+        let mut backoff = Backoff::new(100, 350);
+        let delays: Vec<u128> = (0..5).map(|_| backoff.next_delay().as_millis()).collect();
+        let nominal = [100, 200, 350, 350, 350];
+        for (d, n) in delays.iter().zip(nominal) {
+            assert!(*d >= n / 2 && *d <= n, "{delays:?}");
+        }
+        backoff.reset();
+        assert!(backoff.next_delay().as_millis() <= 100);
+    }
+}

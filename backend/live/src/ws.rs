@@ -1,0 +1,141 @@
+//! The WebSocket session of `/api/live/ws`: client ops in, frames out (see DESIGN.md, "WebSocket
+//! protocol").
+//!
+//! One task per connection drives everything with a single hand-written poll: write queued
+//! messages, read client ops, take topic events, ping. Nothing is spawned per subscription;
+//! the topics' receivers sit in one `SelectAll`, so only woken receivers are polled. The
+//! outgoing queue is bounded ([`HubConfig::client_queue`](crate::HubConfig)): when it is full
+//! the subscription's waiting frames are dropped and, once the socket has drained, replaced by
+//! one fresh `replace:true` frame built from the topics' current windows. A lagging broadcast
+//! receiver resyncs the same way, so a slow client never blocks the hub or other clients and
+//! never holds more than its queue.
+
+mod outbox;
+mod protocol;
+mod session;
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
+use serde_json::Value;
+
+use crate::hub::Hub;
+use session::Session;
+
+/// Subscriptions one connection may hold at once.
+pub const MAX_SUBSCRIPTIONS: usize = 256;
+/// Bytes tungstenite reads at a time; client ops are a few hundred bytes.
+pub const READ_BUFFER_SIZE: usize = 1024;
+/// Largest client message accepted.
+pub const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
+/// Safety net for tungstenite's write buffer: the session hands it one message at a time,
+/// so only a single very large replace frame could come near this.
+pub const MAX_WRITE_BUFFER_SIZE: usize = 32 * 1024 * 1024;
+
+/// Finds the queries of a dashboard panel.
+pub trait PanelResolver: Send + Sync + fmt::Debug {
+    /// The queries of a dashboard panel: datasource reference (panel's or target's), target,
+    /// maxDataPoints, refresh; `Err(message)` for an unknown dashboard or panel.
+    fn resolve(&self, dashboard_uid: &str, panel_id: i64) -> Result<Vec<PanelQuery>, String>;
+}
+
+/// One query of a panel.
+#[derive(Clone, Debug)]
+pub struct PanelQuery {
+    /// The target's datasource reference, else the panel's (null for the default).
+    pub datasource: Option<Value>,
+    /// The target as the dashboard stores it.
+    pub target: Value,
+    /// The panel's `maxDataPoints` (or one derived from its width).
+    pub max_data_points: u32,
+    /// The dashboard's refresh interval in ms, if set.
+    pub refresh_ms: Option<i64>,
+}
+
+/// A callback run when a socket opens or closes.
+pub type SessionHook = Arc<dyn Fn() + Send + Sync>;
+
+/// Per-connection settings.
+#[derive(Clone)]
+pub struct SessionOptions {
+    /// How often to ping the client; a client that has sent nothing (not even a pong) for a
+    /// whole interval after a ping is dropped.
+    pub ping_interval: Duration,
+    /// Run once when the session starts (e.g. to count open sockets).
+    pub on_open: Option<SessionHook>,
+    /// Run once when the session ends.
+    pub on_close: Option<SessionHook>,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            ping_interval: Duration::from_secs(30),
+            on_open: None,
+            on_close: None,
+        }
+    }
+}
+
+impl fmt::Debug for SessionOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionOptions")
+            .field("ping_interval", &self.ping_interval)
+            .field("on_open", &self.on_open.is_some())
+            .field("on_close", &self.on_close.is_some())
+            .finish()
+    }
+}
+
+/// Applies the buffer sizes a live socket should use: a 1 KiB read buffer (client ops are
+/// small), eager writes (`write_buffer_size(0)`: the session batches and flushes itself), a
+/// write-buffer cap as a safety net, and a 64 KiB limit on client messages. Keeps an idle
+/// connection's footprint to a few KiB.
+pub fn configure_upgrade(ws: WebSocketUpgrade) -> WebSocketUpgrade {
+    ws.read_buffer_size(READ_BUFFER_SIZE)
+        .write_buffer_size(0)
+        .max_write_buffer_size(MAX_WRITE_BUFFER_SIZE)
+        .max_message_size(MAX_CLIENT_MESSAGE)
+        .max_frame_size(MAX_CLIENT_MESSAGE)
+}
+
+/// Serves one upgraded WebSocket until the client leaves or stops answering pings.
+pub async fn serve_socket(
+    socket: WebSocket,
+    hub: Hub,
+    resolver: Arc<dyn PanelResolver>,
+    options: SessionOptions,
+) {
+    if let Some(hook) = &options.on_open {
+        hook();
+    }
+    hub.counters().connections.fetch_add(1, Ordering::Relaxed);
+    // Counted as closed even if this future is dropped (server shutdown).
+    let _open = OpenConnection {
+        hub: hub.clone(),
+        on_close: options.on_close.clone(),
+    };
+    let mut session = Session::new(socket, hub, resolver, options.ping_interval);
+    session.run().await;
+}
+
+/// Takes a connection out of the counters and runs `on_close` when the session ends.
+struct OpenConnection {
+    hub: Hub,
+    on_close: Option<SessionHook>,
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.hub
+            .counters()
+            .connections
+            .fetch_sub(1, Ordering::Relaxed);
+        if let Some(hook) = &self.on_close {
+            hook();
+        }
+    }
+}

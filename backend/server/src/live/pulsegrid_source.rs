@@ -1,0 +1,111 @@
+//! The `pulsegrid` source: series written to `/write`, `/api/v2/write` and
+//! `/api/live/push/{stream}`, and Pulsegrid's own metrics, selected with a Prometheus-style
+//! selector (`line_pressure{site="north"}`) in the target's `expr` (or `selector`, `query`).
+
+use pulsegrid_connectors::{BoxFuture, LiveMode, QueryRequest, Source, SourceError, SourceEvent};
+use pulsegrid_ingest::SeriesStore;
+use pulsegrid_model::selector::SeriesSelector;
+use pulsegrid_model::{DatasourceKind, Series, TimeRange};
+use serde_json::Value;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::now_ms;
+use crate::datasources::PULSEGRID_UID;
+
+/// How far back a subscription re-reads after it fell behind the ingest stream.
+const RESYNC_WINDOW_MS: i64 = 3_600_000;
+
+/// Reads the ingest store's ring buffers; streams what arrives.
+#[derive(Debug)]
+pub struct PulsegridSource {
+    store: SeriesStore,
+}
+
+impl PulsegridSource {
+    /// A source over `store`.
+    pub fn new(store: SeriesStore) -> Self {
+        PulsegridSource { store }
+    }
+}
+
+/// The selector of a target.
+fn selector(target: &Value) -> Result<SeriesSelector, SourceError> {
+    let text = ["expr", "selector", "query"]
+        .iter()
+        .find_map(|k| target.get(*k).and_then(Value::as_str))
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| {
+            SourceError::InvalidQuery(
+                "expr: a series selector is required, e.g. line_pressure{site=\"north\"}".into(),
+            )
+        })?;
+    SeriesSelector::parse(text)
+        .map_err(|e| SourceError::InvalidQuery(format!("expr {text:?}: {e}")))
+}
+
+impl Source for PulsegridSource {
+    fn uid(&self) -> &str {
+        PULSEGRID_UID
+    }
+
+    fn kind(&self) -> DatasourceKind {
+        DatasourceKind::Pulsegrid
+    }
+
+    fn query_range<'a>(
+        &'a self,
+        req: &'a QueryRequest,
+    ) -> BoxFuture<'a, Result<Vec<Series>, SourceError>> {
+        Box::pin(async move {
+            let selector = selector(&req.target)?;
+            Ok(self.store.query(&selector, req.range))
+        })
+    }
+
+    fn live_mode(&self, _target: &Value, _default_every_ms: i64) -> LiveMode {
+        LiveMode::Subscribe
+    }
+
+    fn subscribe<'a>(
+        &'a self,
+        target: &'a Value,
+        out: mpsc::Sender<SourceEvent>,
+        cancel: CancellationToken,
+    ) -> BoxFuture<'a, Result<(), SourceError>> {
+        Box::pin(async move {
+            let selector = selector(target)?;
+            let mut batches = self.store.subscribe();
+            loop {
+                let event = tokio::select! {
+                    () = cancel.cancelled() => return Ok(()),
+                    batch = batches.recv() => match batch {
+                        Ok(batch) => {
+                            let series: Vec<Series> = batch
+                                .series
+                                .iter()
+                                .filter(|s| selector.matches(&s.key()))
+                                .cloned()
+                                .collect();
+                            if series.is_empty() {
+                                continue;
+                            }
+                            SourceEvent::Frame { series, replace: false }
+                        }
+                        Err(RecvError::Lagged(missed)) => {
+                            tracing::debug!(missed, "pulsegrid subscription fell behind; resyncing");
+                            let now = now_ms();
+                            let range = TimeRange { from_ms: now - RESYNC_WINDOW_MS, to_ms: now };
+                            SourceEvent::Frame { series: self.store.query(&selector, range), replace: true }
+                        }
+                        Err(RecvError::Closed) => return Ok(()),
+                    },
+                };
+                if out.send(event).await.is_err() {
+                    return Ok(());
+                }
+            }
+        })
+    }
+}
