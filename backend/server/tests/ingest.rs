@@ -324,3 +324,41 @@ print("ok")
     let south = query(&server, "line_pressure{site=\"south\"}").await;
     assert_eq!(south[0]["v"], json!([6.5]));
 }
+
+/// Beyond `ingest_max_series`, writes of new series are refused with 400 naming the limit,
+/// never by growing memory; existing series still take points.
+#[tokio::test]
+async fn series_limit_is_400() {
+    let server = TestServer::builder()
+        .env("PULSEGRID_INGEST_MAX_SERIES", "40")
+        .env("PULSEGRID_OWN_METRICS_INTERVAL", "1h")
+        .start();
+    let editor = token(&server, "editor").await;
+    let resp = client()
+        .post(server.at("/write?db=lim"))
+        .bearer_auth(&editor)
+        .body("a value=1\nb value=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    let many: String = (0..100).map(|i| format!("s{i} value=1\n")).collect();
+    let resp = client()
+        .post(server.at("/write?db=lim"))
+        .bearer_auth(&editor)
+        .body(many)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("40"), "{body}");
+    let resp = client()
+        .post(server.at("/write?db=lim"))
+        .bearer_auth(&editor)
+        .body("a value=2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+}

@@ -175,6 +175,10 @@ async fn ingest(
                     .insert(RETRY_AFTER, HeaderValue::from(retry_after_secs.max(1)));
                 return response;
             }
+            Err(e) if e.http_status() == 400 => {
+                // The client's mistake (too many series, bad stream name): say so, no retry.
+                return influx_error(dialect, StatusCode::BAD_REQUEST, e.to_string());
+            }
             Err(e) => {
                 tracing::error!(stream, error = %e, "ingest write failed");
                 return influx_error(
