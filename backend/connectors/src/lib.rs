@@ -8,6 +8,7 @@
 //! the polling), or subscribe to a stream of points. [`macros`] expands Grafana's query
 //! macros (`$__interval`, `$timeFilter`, `$__timeGroup(...)`, ...).
 
+pub mod broker;
 pub mod decode;
 pub mod error;
 pub mod influxdb;
