@@ -39,14 +39,16 @@ pub fn build_source(
         DatasourceKind::Influxdb => Arc::new(InfluxDbSource::new(ds, http.clone())?),
         DatasourceKind::Postgres => Arc::new(PostgresSource::new(ds)?),
         DatasourceKind::Testdata => Arc::new(TestdataSource::new(ds.uid_or_name())),
-        DatasourceKind::Pulsegrid
-        | DatasourceKind::Mqtt
-        | DatasourceKind::Nats
-        | DatasourceKind::Kafka
-        | DatasourceKind::Redis
-        | DatasourceKind::Amqp
-        | DatasourceKind::Kinesis
-        | DatasourceKind::Websocket => return Ok(None),
+        // Provided by the server (the ingest store).
+        DatasourceKind::Pulsegrid => return Ok(None),
+        // Brokers: one line each, replaced as each connector lands.
+        DatasourceKind::Mqtt => return Ok(None),
+        DatasourceKind::Websocket => return Ok(None),
+        DatasourceKind::Nats => return Ok(None),
+        DatasourceKind::Redis => return Ok(None),
+        DatasourceKind::Amqp => return Ok(None),
+        DatasourceKind::Kinesis => return Ok(None),
+        DatasourceKind::Kafka => return Ok(None),
     };
     Ok(Some(source))
 }

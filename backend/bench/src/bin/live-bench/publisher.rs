@@ -6,6 +6,7 @@
 //! delays a send timestamp, and vice versa.
 
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -14,7 +15,8 @@ use anyhow::{Context, bail};
 use pulsegrid_bench::mqtt::{self, Packet};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::oneshot;
+use tokio::sync::{Mutex, oneshot};
+use tokio::task::JoinSet;
 
 use crate::fleet::Counters;
 
@@ -58,12 +60,25 @@ pub(crate) enum Pace {
 }
 
 /// What the publisher did.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Published {
-    /// Updates (points) sent.
+    /// Updates (points) the system accepted.
     pub(crate) updates: u64,
-    /// Writes or publish calls that the system refused or that failed.
+    /// Writes that the system refused (Pulsegrid's 503 when overloaded).
     pub(crate) rejected: u64,
+    /// How long each write took until acknowledged (for Pulsegrid, the `/write` round trip,
+    /// which includes the write-ahead log's fsync; for MQTT QoS 0, the socket write), µs,
+    /// sorted.
+    pub(crate) write_us: Vec<u64>,
+}
+
+impl Published {
+    /// The `q` quantile of the write times, µs.
+    pub(crate) fn write_quantile_us(&self, q: f64) -> Option<u64> {
+        let n = self.write_us.len();
+        let rank = ((q * n as f64).ceil() as usize).clamp(1, n.max(1)) - 1;
+        self.write_us.get(rank).copied()
+    }
 }
 
 /// Starts publishing on a new thread until `until`; the receiver yields the result.
@@ -102,57 +117,82 @@ async fn publish(
     counters: &Counters,
 ) -> anyhow::Result<Published> {
     let mut sender = Sender::open(sink).await?;
-    let mut published = Published {
-        updates: 0,
-        rejected: 0,
-    };
+    let mut published = Published::default();
+    // Writes run concurrently (a Pulsegrid write waits for its group commit's fsync), so a
+    // slow acknowledgement never holds back delivery; Closed pacing bounds how many.
+    let mut in_flight: JoinSet<SendResult> = JoinSet::new();
+    let mut sent = 0u64;
     let mut values = Vec::with_capacity(batch as usize);
     let mut next_send = Instant::now();
     while Instant::now() < until {
+        while let Some(done) = in_flight.try_join_next() {
+            account(&mut published, batch, done)?;
+        }
         values.clear();
         match pace {
             Pace::Closed { window, clients } => {
                 let delivered = counters.watermark_sum.load(Relaxed) / clients.max(1);
-                if published.updates >= delivered + window {
-                    // Blocking is fine here: this thread has nothing else to do, and a 200 µs
-                    // poll is finer than tokio's 1 ms timer.
-                    std::thread::sleep(Duration::from_micros(200));
+                if sent >= delivered + window || in_flight.len() as u64 >= window {
+                    // tokio's timer ticks in milliseconds; finer polling would buy nothing at
+                    // the update rates 10,000 subscribers allow.
+                    tokio::time::sleep(Duration::from_millis(1)).await;
                     continue;
                 }
-                values.extend((1..=batch).map(|i| published.updates + i));
+                values.extend((1..=batch).map(|i| sent + i));
             }
             Pace::Fixed { per_second } => {
-                tokio::time::sleep_until(next_send.into()).await;
+                if Instant::now() < next_send {
+                    tokio::time::sleep_until(next_send.min(until).into()).await;
+                    continue;
+                }
                 next_send += Duration::from_secs_f64(1.0 / per_second);
                 let sent_us = epoch.elapsed().as_micros() as u64;
                 values.extend(std::iter::repeat_n(sent_us, batch as usize));
             }
         }
-        if sender.send(&values).await? {
-            published.updates += batch;
-        } else {
-            published.rejected += 1;
-        }
+        in_flight.spawn(sender.send(&values));
+        sent += batch;
         sender.keep_alive().await?;
     }
+    while let Some(done) = in_flight.join_next().await {
+        account(&mut published, batch, done)?;
+    }
+    published.write_us.sort_unstable();
     Ok(published)
 }
+
+fn account(
+    published: &mut Published,
+    batch: u64,
+    done: Result<SendResult, tokio::task::JoinError>,
+) -> anyhow::Result<()> {
+    let (accepted, took) = done.context("a publishing task failed")??;
+    if accepted {
+        published.updates += batch;
+    } else {
+        published.rejected += 1;
+    }
+    published.write_us.push(took.as_micros() as u64);
+    Ok(())
+}
+
+/// Whether the system accepted a write, and how long it took.
+type SendResult = anyhow::Result<(bool, Duration)>;
 
 /// An open connection to the system under test.
 enum Sender {
     Pulsegrid {
         http: reqwest::Client,
-        url: String,
-        key: String,
+        url: Arc<str>,
+        key: Arc<str>,
         measurement: String,
         last_ms: u64,
-        body: String,
     },
     Mosquitto {
-        tcp: tokio::net::tcp::OwnedWriteHalf,
-        topic: String,
+        /// Shared with the in-flight sends; tokio's mutex is fair, so writes keep their order.
+        tcp: Arc<Mutex<tokio::net::tcp::OwnedWriteHalf>>,
+        topic: Arc<str>,
         last_ping: Instant,
-        out: Vec<u8>,
     },
 }
 
@@ -161,13 +201,12 @@ impl Sender {
         match sink {
             Sink::Pulsegrid { addr, key, stream } => Ok(Sender::Pulsegrid {
                 http: reqwest::Client::builder()
-                    .timeout(Duration::from_secs(10))
+                    .timeout(Duration::from_secs(30))
                     .build()?,
-                url: format!("http://{addr}/write?db={stream}&precision=ms"),
-                key,
+                url: format!("http://{addr}/write?db={stream}&precision=ms").into(),
+                key: key.into(),
                 measurement: stream,
                 last_ms: 0,
-                body: String::new(),
             }),
             Sink::Mosquitto { tcp_addr, topic } => {
                 let mut tcp = TcpStream::connect(tcp_addr)
@@ -193,18 +232,17 @@ impl Sender {
                     while matches!(read.read(&mut sink).await, Ok(n) if n > 0) {}
                 });
                 Ok(Sender::Mosquitto {
-                    tcp: write,
-                    topic,
+                    tcp: Arc::new(Mutex::new(write)),
+                    topic: topic.into(),
                     last_ping: Instant::now(),
-                    out: Vec::new(),
                 })
             }
         }
     }
 
-    /// Sends `values` as one write (one HTTP request, or one TCP write of several PUBLISH
-    /// packets). `Ok(false)` when the system refused it.
-    async fn send(&mut self, values: &[u64]) -> anyhow::Result<bool> {
+    /// Starts sending `values` as one write (one HTTP request, or one TCP write of several
+    /// PUBLISH packets).
+    fn send(&mut self, values: &[u64]) -> Pin<Box<dyn Future<Output = SendResult> + Send>> {
         match self {
             Sender::Pulsegrid {
                 http,
@@ -212,44 +250,44 @@ impl Sender {
                 key,
                 measurement,
                 last_ms,
-                body,
             } => {
                 use std::fmt::Write;
-                body.clear();
+                let mut body = String::with_capacity(values.len() * 48);
                 for value in values {
                     // Strictly increasing timestamps, so no point replaces another.
                     *last_ms = unix_ms().max(*last_ms + 1);
                     let _ = writeln!(body, "{measurement} value={value} {last_ms}");
                 }
-                let response = http
-                    .post(url.as_str())
-                    .bearer_auth(key.as_str())
-                    .body(body.clone())
-                    .send()
-                    .await
-                    .context("POST /write")?;
-                let status = response.status();
-                if status.is_success() {
-                    return Ok(true);
-                }
-                if status.as_u16() == 503 || status.as_u16() == 429 {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    return Ok(false);
-                }
-                let text = response.text().await.unwrap_or_default();
-                bail!("POST /write answered {status}: {text}")
+                let request = http.post(&**url).bearer_auth(&**key).body(body);
+                Box::pin(async move {
+                    let started = Instant::now();
+                    let response = request.send().await.context("POST /write")?;
+                    let status = response.status();
+                    if status.is_success() {
+                        return Ok((true, started.elapsed()));
+                    }
+                    if status.as_u16() == 503 || status.as_u16() == 429 {
+                        return Ok((false, started.elapsed()));
+                    }
+                    let text = response.text().await.unwrap_or_default();
+                    bail!("POST /write answered {status}: {text}")
+                })
             }
-            Sender::Mosquitto {
-                tcp, topic, out, ..
-            } => {
-                out.clear();
+            Sender::Mosquitto { tcp, topic, .. } => {
+                let mut out = Vec::with_capacity(values.len() * (topic.len() + 24));
                 for value in values {
-                    mqtt::publish(topic, value.to_string().as_bytes(), out);
+                    mqtt::publish(topic, value.to_string().as_bytes(), &mut out);
                 }
-                tcp.write_all(out)
-                    .await
-                    .context("publishing to Mosquitto")?;
-                Ok(true)
+                let tcp = tcp.clone();
+                Box::pin(async move {
+                    let started = Instant::now();
+                    tcp.lock()
+                        .await
+                        .write_all(&out)
+                        .await
+                        .context("publishing to Mosquitto")?;
+                    Ok((true, started.elapsed()))
+                })
             }
         }
     }
@@ -259,7 +297,7 @@ impl Sender {
         if let Sender::Mosquitto { tcp, last_ping, .. } = self
             && last_ping.elapsed() > Duration::from_secs(30)
         {
-            tcp.write_all(&mqtt::PINGREQ).await?;
+            tcp.lock().await.write_all(&mqtt::PINGREQ).await?;
             *last_ping = Instant::now();
         }
         Ok(())
@@ -270,7 +308,7 @@ impl Sender {
 /// stream exists and new subscribers have history to answer with.
 pub(crate) async fn prime(sink: &Sink) -> anyhow::Result<()> {
     let mut sender = Sender::open(sink.clone()).await?;
-    if !sender.send(&[0]).await? {
+    if !sender.send(&[0]).await?.0 {
         bail!("the system refused the priming write");
     }
     Ok(())
