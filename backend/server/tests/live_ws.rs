@@ -241,3 +241,18 @@ async fn stalled_client_does_not_hurt_a_healthy_one() {
     );
     drop(stalled);
 }
+
+/// The service's own metrics reach the default dashboard's stat panel as they change.
+#[tokio::test]
+async fn own_metrics_reach_the_default_dashboard() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dashboards");
+    let server = TestServer::builder()
+        .dashboards(&dir)
+        .env("PULSEGRID_OWN_METRICS_INTERVAL", "200ms")
+        .start();
+    let mut ws = connect(&server).await;
+    // Panel 4 shows open WebSockets: this very socket makes it at least 1.
+    send(&mut ws, json!({"op": "subscribe", "sub": "ws", "dashboard": "pulsegrid-overview", "panel": 4, "from": "now-5m", "to": "now"})).await;
+    let frame = frame_where(&mut ws, 10, |f| f["op"] == "frame" && values(f).iter().any(|v| *v >= 1.0)).await;
+    assert_eq!(frame["series"][0]["name"], "pulsegrid_websocket_connections");
+}
