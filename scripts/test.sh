@@ -9,6 +9,14 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 [ -x /usr/bin/prometheus ] || need_apt+=(prometheus)
 [ -x /usr/bin/victoria-metrics ] || need_apt+=(victoria-metrics)
 [ -x /usr/bin/influxd ] || need_apt+=(influxdb)
+[ -x /usr/sbin/nats-server ] || need_apt+=(nats-server)
+[ -x /usr/bin/redis-server ] || need_apt+=(redis-server)
+[ -x /usr/bin/redis-cli ] || need_apt+=(redis-tools)
+[ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
+[ -x /usr/bin/mosquitto_pub ] || need_apt+=(mosquitto-clients)
+command -v openssl >/dev/null || need_apt+=(openssl)
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need_apt+=(rabbitmq-server)
+command -v npm >/dev/null || need_apt+=(npm)
 if ((${#need_apt[@]})); then
   echo "installing test services: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -18,5 +26,12 @@ fi
 
 # The official Influx client, to prove ingest works with it unchanged.
 python3 -c "import influxdb_client" 2>/dev/null || python3 -m pip install -q influxdb-client
+# nats-py publishes to NATS (core and JetStream) in the NATS tests, as an independent client.
+python3 -c "import nats" 2>/dev/null || python3 -m pip install -q nats-py
+# pika publishes to RabbitMQ, and boto3 (the AWS SDK) to kinesalite, as independent clients.
+python3 -c "import pika" 2>/dev/null || python3 -m pip install -q pika
+python3 -c "import boto3" 2>/dev/null || python3 -m pip install -q boto3
+# kinesalite: a local Amazon Kinesis API server for the Kinesis tests.
+[ -f .test-tools/node_modules/kinesalite/cli.js ] || npm install -q --prefix .test-tools kinesalite
 
 cargo test --workspace --locked --no-fail-fast "$@"

@@ -33,6 +33,32 @@ pub fn rss_kib(pid: u32) -> io::Result<u64> {
     })
 }
 
+/// CPU seconds the whole machine has been busy (all cores, all processes, kernel included),
+/// from the first line of `/proc/stat`. Compared with a process's own time it shows how much
+/// other work competed for the cores during a measurement.
+pub fn machine_busy_seconds() -> io::Result<f64> {
+    let stat = std::fs::read_to_string("/proc/stat")?;
+    parse_machine_busy(&stat)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "unexpected /proc/stat"))
+}
+
+fn parse_machine_busy(stat: &str) -> Option<f64> {
+    let line = stat.lines().next()?.strip_prefix("cpu ")?;
+    let ticks: Vec<u64> = line
+        .split_ascii_whitespace()
+        .map(|t| t.parse().ok())
+        .collect::<Option<_>>()?;
+    // user nice system idle iowait irq softirq steal (guest time is inside user already).
+    let busy: u64 = ticks
+        .iter()
+        .take(8)
+        .enumerate()
+        .filter(|(i, _)| *i != 3 && *i != 4)
+        .map(|(_, t)| t)
+        .sum();
+    Some(busy as f64 / TICKS_PER_SECOND)
+}
+
 fn parse_cpu_seconds(stat: &str) -> Option<f64> {
     // The command name (field 2) is in parentheses and may itself hold spaces or `)`, so
     // count fields from the last `)`: state is field 3, utime field 14, stime field 15.
@@ -65,7 +91,14 @@ mod tests {
     }
 
     #[test]
+    fn machine_busy_leaves_out_idle_and_iowait() {
+        let stat = "cpu  100 5 50 9000 300 1 2 3 7 0\ncpu0 1 2 3 4 5 6 7 8 9 0\n";
+        assert_eq!(parse_machine_busy(stat), Some(1.61));
+    }
+
+    #[test]
     fn reads_this_process() {
+        assert!(machine_busy_seconds().unwrap() > 0.0);
         assert!(rss_kib(std::process::id()).unwrap() > 0);
         assert!(own_cpu_seconds().unwrap() >= 0.0);
     }

@@ -2,12 +2,15 @@
 //! [`Emitter`] that turns raw messages into frames for the hub (decode, label from the topic,
 //! batch, keep recent points for `query_range`, report bad messages without stopping).
 
+pub mod fanout;
+pub mod tls;
+
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use pulsegrid_model::{Sample, Series, SeriesKey, TimeRange};
+use pulsegrid_model::{Labels, Sample, Series, SeriesKey, TimeRange};
 use tokio::sync::mpsc;
 
 use crate::decode::{PayloadDecoder, TopicPattern};
@@ -163,11 +166,28 @@ impl Emitter {
     /// Decodes one message into the pending batch. A message on a topic the pattern does not
     /// match is ignored; one that does not decode is counted and reported (rate-limited).
     pub async fn message(&mut self, topic: &str, payload: &[u8]) {
+        self.message_with(topic, &Labels::new(), payload, None)
+            .await;
+    }
+
+    /// Like [`Self::message`], with `extra` labels added to the topic's (e.g. a Redis channel
+    /// name) and `at_ms` as the time of samples that carry none (e.g. a Redis stream entry's
+    /// id; now when `None`).
+    pub async fn message_with(
+        &mut self,
+        topic: &str,
+        extra: &Labels,
+        payload: &[u8],
+        at_ms: Option<i64>,
+    ) {
         self.stats.messages.fetch_add(1, Ordering::Relaxed);
-        let Some(labels) = self.pattern.labels(topic) else {
+        let Some(mut labels) = self.pattern.labels(topic) else {
             return;
         };
-        let now = now_ms();
+        for (name, value) in extra.iter() {
+            labels.insert(name, value);
+        }
+        let now = at_ms.unwrap_or_else(now_ms);
         if let Err(e) = self
             .decoder
             .decode(payload, &labels, now, &mut self.pending)

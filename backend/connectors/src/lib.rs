@@ -8,16 +8,22 @@
 //! the polling), or subscribe to a stream of points. [`macros`] expands Grafana's query
 //! macros (`$__interval`, `$timeFilter`, `$__timeGroup(...)`, ...).
 
+pub mod amqp;
 pub mod broker;
 pub mod decode;
 pub mod error;
 pub mod influxdb;
+pub mod kinesis;
 pub mod macros;
+pub mod mqtt;
+pub mod nats;
 pub mod postgres;
 pub mod prometheus;
+pub mod redis;
 pub mod registry;
 pub mod source;
 pub mod testdata;
+pub mod websocket;
 
 mod http;
 mod settings;
@@ -26,10 +32,14 @@ mod testing;
 
 pub use error::{Result, SourceError};
 pub use influxdb::{InfluxDbConfig, InfluxDbSource};
+pub use mqtt::{MqttConfig, MqttSource};
+pub use nats::{NatsConfig, NatsSource};
 pub use postgres::{PostgresConfig, PostgresSource};
 pub use prometheus::{PrometheusConfig, PrometheusSource};
+pub use redis::{RedisConfig, RedisSource};
 pub use registry::build_source;
 pub use source::{
     BoxFuture, LiveMode, QueryRequest, Source, SourceEvent, Sources, canonical_target,
 };
 pub use testdata::TestdataSource;
+pub use websocket::{WebSocketConfig, WebSocketSource};

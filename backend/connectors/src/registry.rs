@@ -42,12 +42,12 @@ pub fn build_source(
         // Provided by the server (the ingest store).
         DatasourceKind::Pulsegrid => return Ok(None),
         // Brokers: one line each, replaced as each connector lands.
-        DatasourceKind::Mqtt => return Ok(None),
-        DatasourceKind::Websocket => return Ok(None),
-        DatasourceKind::Nats => return Ok(None),
-        DatasourceKind::Redis => return Ok(None),
-        DatasourceKind::Amqp => return Ok(None),
-        DatasourceKind::Kinesis => return Ok(None),
+        DatasourceKind::Mqtt => Arc::new(crate::mqtt::MqttSource::new(ds)?),
+        DatasourceKind::Websocket => Arc::new(crate::websocket::WebSocketSource::new(ds)?),
+        DatasourceKind::Nats => Arc::new(crate::nats::NatsSource::new(ds)?),
+        DatasourceKind::Redis => Arc::new(crate::redis::RedisSource::new(ds)?),
+        DatasourceKind::Amqp => Arc::new(crate::amqp::AmqpSource::new(ds)?),
+        DatasourceKind::Kinesis => Arc::new(crate::kinesis::KinesisSource::new(ds, http.clone())?),
         DatasourceKind::Kafka => return Ok(None),
     };
     Ok(Some(source))
@@ -90,7 +90,7 @@ mod tests {
             .uid(),
             "prom"
         );
-        for kind in ["mqtt", "nats", "pulsegrid", "kafka"] {
+        for kind in ["pulsegrid", "kafka"] {
             assert!(
                 build_source(&ds(json!({"name": "x", "type": kind})), &http)
                     .unwrap()

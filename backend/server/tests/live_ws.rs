@@ -253,6 +253,12 @@ async fn own_metrics_reach_the_default_dashboard() {
     let mut ws = connect(&server).await;
     // Panel 4 shows open WebSockets: this very socket makes it at least 1.
     send(&mut ws, json!({"op": "subscribe", "sub": "ws", "dashboard": "pulsegrid-overview", "panel": 4, "from": "now-5m", "to": "now"})).await;
-    let frame = frame_where(&mut ws, 10, |f| f["op"] == "frame" && values(f).iter().any(|v| *v >= 1.0)).await;
-    assert_eq!(frame["series"][0]["name"], "pulsegrid_websocket_connections");
+    let frame = frame_where(&mut ws, 10, |f| {
+        f["op"] == "frame" && values(f).iter().any(|v| *v >= 1.0)
+    })
+    .await;
+    assert_eq!(
+        frame["series"][0]["name"],
+        "pulsegrid_websocket_connections"
+    );
 }

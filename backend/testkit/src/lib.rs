@@ -5,15 +5,25 @@
 
 mod http;
 mod influxdb;
+mod kinesalite;
+mod mosquitto;
+mod nats;
 mod postgres;
 mod process;
 mod prometheus;
+mod rabbitmq;
+mod redis;
 mod victoria;
 
 pub use http::{HttpResponse, http_request, url_encode};
 pub use influxdb::InfluxDb1;
+pub use kinesalite::Kinesalite;
+pub use mosquitto::{Mosquitto, MosquittoOptions, TestCertificates};
+pub use nats::NatsServer;
 pub use postgres::PgServer;
 pub use prometheus::PrometheusServer;
+pub use rabbitmq::RabbitMq;
+pub use redis::RedisServer;
 pub use victoria::VictoriaMetrics;
 
 use std::net::{Ipv4Addr, TcpListener};

@@ -89,11 +89,11 @@ fn main() -> anyhow::Result<()> {
             "RLIMIT_NOFILE is {limit} (the hard limit), {needed} needed: raise the hard limit or lower --clients"
         );
     }
-    let command =
-        std::iter::once("cargo run --release -p pulsegrid-bench --bin live-bench --".to_owned())
-            .chain(std::env::args().skip(1))
-            .collect::<Vec<_>>()
-            .join(" ");
+    let given: Vec<String> = std::env::args().skip(1).collect();
+    let mut command = "cargo run --release -p pulsegrid-bench --bin live-bench".to_owned();
+    if !given.is_empty() {
+        command = format!("{command} -- {}", given.join(" "));
+    }
 
     // One thread for all subscribers: the load client must leave the cores to the server.
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -147,7 +147,7 @@ async fn pulsegrid(args: &Args, settings: &Settings, epoch: Instant) -> SystemRe
         Ok(bin) => PulsegridServer::start(&bin).await,
         Err(e) => Err(e),
     };
-    let server = match server {
+    let mut server = match server {
         Ok(server) => server,
         Err(e) => return SystemReport::failed(NAME, format!("{e:#}")),
     };
@@ -161,7 +161,10 @@ async fn pulsegrid(args: &Args, settings: &Settings, epoch: Instant) -> SystemRe
             key: server.editor_key.clone(),
         },
     };
-    let report = scenarios::run(&system, settings, epoch).await;
+    let mut report = scenarios::run(&system, settings, epoch).await;
+    if let Some(status) = server.exited() {
+        report.note_exit(&status);
+    }
     if report.fanout.is_err() || report.latency.is_err() {
         eprintln!("[{NAME}] server log tail:\n{}", server.log_tail());
     }
@@ -170,7 +173,7 @@ async fn pulsegrid(args: &Args, settings: &Settings, epoch: Instant) -> SystemRe
 
 async fn mosquitto(args: &Args, settings: &Settings, epoch: Instant) -> SystemReport {
     const NAME: &str = "Mosquitto";
-    let server = match MosquittoServer::start(&args.mosquitto_bin) {
+    let mut server = match MosquittoServer::start(&args.mosquitto_bin) {
         Ok(server) => server,
         Err(e) => return SystemReport::failed(NAME, format!("{e:#}")),
     };
@@ -188,7 +191,10 @@ async fn mosquitto(args: &Args, settings: &Settings, epoch: Instant) -> SystemRe
             tcp_addr: server.tcp_addr,
         },
     };
-    let report = scenarios::run(&system, settings, epoch).await;
+    let mut report = scenarios::run(&system, settings, epoch).await;
+    if let Some(status) = server.exited() {
+        report.note_exit(&status);
+    }
     if report.fanout.is_err() || report.latency.is_err() {
         eprintln!("[{NAME}] broker log tail:\n{}", server.log_tail());
     }

@@ -201,13 +201,14 @@ fn details(out: &mut String, reports: &[SystemReport]) {
                     let _ = writeln!(
                         out,
                         "- {} {scenario}: {} updates published ({} refused), {:.2}% of published x clients delivered, \
-                         server CPU {:.0}% and load client CPU {:.0}% of one core over {:.1} s{}.",
+                         server CPU {:.0}%, load client CPU {:.0}% and other processes {:.0}% of one core over {:.1} s{}.",
                         r.name,
                         d.published.updates,
                         d.published.rejected,
                         d.completeness() * 100.0,
                         d.server_cpu / d.seconds * 100.0,
                         d.client_cpu / d.seconds * 100.0,
+                        d.other_cpu / d.seconds * 100.0,
                         d.seconds,
                         if d.verified > 0 {
                             format!(", {} sampled frames matched a full JSON parse", d.verified)
@@ -215,6 +216,37 @@ fn details(out: &mut String, reports: &[SystemReport]) {
                             String::new()
                         }
                     );
+                    if !d.latencies_us.is_empty() && d.frames > 0 {
+                        // The single load-client thread reads one update's frames one after
+                        // another; this much of each latency is that queue, for both systems.
+                        let per_frame_us = d.client_cpu * 1e6 / d.frames as f64;
+                        let _ = writeln!(
+                            out,
+                            "  The load client spent {per_frame_us:.1} µs of CPU per frame, so reading one update's {} frames \
+                             takes it about {} on its one thread; that share of each latency is the same for both systems.",
+                            d.clients,
+                            ms((per_frame_us * d.clients as f64) as u64)
+                        );
+                    }
+                    if let (Some(p50), Some(p99)) = (
+                        d.published.write_quantile_us(0.5),
+                        d.published.write_quantile_us(0.99),
+                    ) {
+                        let _ = writeln!(
+                            out,
+                            "  Publisher writes until acknowledged: p50 {}, p99 {}{}.",
+                            ms(p50),
+                            ms(p99),
+                            if d.history_frames > 0 {
+                                format!(
+                                    "; {} history (`replace`) frames replaced lagging subscribers' queues",
+                                    d.history_frames
+                                )
+                            } else {
+                                String::new()
+                            }
+                        );
+                    }
                 }
                 Err(e) => {
                     let _ = writeln!(out, "- {} {scenario} FAILED: {e}", r.name);

@@ -132,8 +132,10 @@ struct Snapshot {
     at: Instant,
     frames: u64,
     points: u64,
+    history_frames: u64,
     server_cpu: f64,
     client_cpu: f64,
+    machine_busy: f64,
 }
 
 impl Snapshot {
@@ -142,8 +144,10 @@ impl Snapshot {
             at: Instant::now(),
             frames: counters.frames.load(Relaxed),
             points: counters.points.load(Relaxed),
+            history_frames: counters.history_frames.load(Relaxed),
             server_cpu: procstat::cpu_seconds(pid).context("reading the server's CPU time")?,
             client_cpu: procstat::own_cpu_seconds()?,
+            machine_busy: procstat::machine_busy_seconds()?,
         })
     }
 }
@@ -159,10 +163,16 @@ pub(crate) struct Delivery {
     pub(crate) frames: u64,
     /// Points in them.
     pub(crate) points: u64,
+    /// Pulsegrid `replace: true` frames in the window: a lagging subscriber's queued frames
+    /// replaced by a fresh window. Their points are not counted as delivered.
+    pub(crate) history_frames: u64,
     /// Server CPU seconds in the window.
     pub(crate) server_cpu: f64,
     /// Load-client CPU seconds in the window (both its threads).
     pub(crate) client_cpu: f64,
+    /// CPU seconds all other processes of the machine used in the window: work that competed
+    /// with the server and the load client for the two cores.
+    pub(crate) other_cpu: f64,
     /// What the publisher sent over the whole run.
     pub(crate) published: Published,
     /// Points received over the whole run (including warm-up and drain).
@@ -180,8 +190,13 @@ impl Delivery {
             seconds: b.at.duration_since(a.at).as_secs_f64(),
             frames: b.frames - a.frames,
             points: b.points - a.points,
+            history_frames: b.history_frames - a.history_frames,
             server_cpu: b.server_cpu - a.server_cpu,
             client_cpu: b.client_cpu - a.client_cpu,
+            other_cpu: ((b.machine_busy - a.machine_busy)
+                - (b.server_cpu - a.server_cpu)
+                - (b.client_cpu - a.client_cpu))
+                .max(0.0),
             published,
             points_total: 0,
             latencies_us: Vec::new(),
@@ -236,6 +251,21 @@ pub(crate) struct SystemReport {
 }
 
 impl SystemReport {
+    /// Adds to every failure that the server process had ended by itself.
+    pub(crate) fn note_exit(&mut self, status: &str) {
+        let note =
+            |e: &mut String| e.push_str(&format!(" (the server process had exited: {status})"));
+        if let Err(e) = &mut self.idle {
+            note(e);
+        }
+        if let Err(e) = &mut self.fanout {
+            note(e);
+        }
+        if let Err(e) = &mut self.latency {
+            note(e);
+        }
+    }
+
     /// A report where nothing could run.
     pub(crate) fn failed(name: &'static str, error: String) -> SystemReport {
         SystemReport {

@@ -20,6 +20,17 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug)]
 struct ChildGuard(Child);
 
+impl ChildGuard {
+    /// How the process ended, if it did.
+    fn exited(&mut self) -> Option<String> {
+        match self.0.try_wait() {
+            Ok(Some(status)) => Some(status.to_string()),
+            Ok(None) => None,
+            Err(e) => Some(format!("unknown ({e})")),
+        }
+    }
+}
+
 impl Drop for ChildGuard {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -128,6 +139,11 @@ impl PulsegridServer {
         self.child.0.id()
     }
 
+    /// How the process ended, if it ended on its own.
+    pub(crate) fn exited(&mut self) -> Option<String> {
+        self.child.exited()
+    }
+
     /// The end of the server's log, for error reports.
     pub(crate) fn log_tail(&self) -> String {
         tail(&self.dir.path().join("pulsegrid.log"))
@@ -216,6 +232,11 @@ impl MosquittoServer {
     /// The broker's process id.
     pub(crate) fn pid(&self) -> u32 {
         self.child.0.id()
+    }
+
+    /// How the process ended, if it ended on its own.
+    pub(crate) fn exited(&mut self) -> Option<String> {
+        self.child.exited()
     }
 
     /// The end of the broker's log, for error reports.

@@ -1,0 +1,191 @@
+//! A dashboard panel on a Kinesis stream (kinesalite): records put with an independent client
+//! (boto3, the AWS SDK for Python) reach a WebSocket subscriber, labelled with their partition
+//! key; the server going away under a live panel is a `status` down, and its return on the same
+//! port (stream recreated) a `status` up.
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use common::TestServer;
+use futures_util::{SinkExt, StreamExt};
+use pulsegrid_testkit::Kinesalite;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A pulsegrid server with a Kinesis datasource and a dashboard with `targets` as panels 1, 2...
+fn pulsegrid(kinesis: &Kinesalite, targets: &[Value]) -> (TestServer, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("datasources.yaml");
+    std::fs::write(
+        &ds,
+        format!(
+            "apiVersion: 1\ndatasources:\n  - name: Plant Kinesis\n    type: kinesis\n    uid: plant-kinesis\n    jsonData:\n      defaultRegion: us-east-1\n      endpoint: {}\n    secureJsonData:\n      accessKey: AKIDTEST\n      secretKey: test-secret\n",
+            kinesis.url()
+        ),
+    )
+    .unwrap();
+    let dashboards = dir.path().join("dashboards");
+    std::fs::create_dir(&dashboards).unwrap();
+    let panels: Vec<Value> = targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut target = t.clone();
+            target["refId"] = json!("A");
+            json!({"id": i + 1, "type": "timeseries",
+                   "datasource": {"type": "kinesis", "uid": "plant-kinesis"}, "targets": [target]})
+        })
+        .collect();
+    std::fs::write(
+        dashboards.join("plant.json"),
+        json!({"uid": "plant", "title": "Plant", "panels": panels}).to_string(),
+    )
+    .unwrap();
+    let server = TestServer::builder()
+        .dashboards(&dashboards)
+        .env("PULSEGRID_DATASOURCES", ds.to_str().unwrap())
+        .start();
+    (server, dir)
+}
+
+/// Runs boto3 against kinesalite: `create STREAM SHARDS` or `put STREAM KEY DATA`.
+fn boto3(kinesis: &Kinesalite, args: &[&str]) {
+    const SCRIPT: &str = r#"
+import sys, boto3
+client = boto3.client("kinesis", endpoint_url=sys.argv[1], region_name="us-east-1",
+                      aws_access_key_id="AKIDTEST", aws_secret_access_key="test-secret")
+if sys.argv[2] == "create":
+    client.create_stream(StreamName=sys.argv[3], ShardCount=int(sys.argv[4]))
+    client.get_waiter("stream_exists").wait(StreamName=sys.argv[3],
+                                            WaiterConfig={"Delay": 0.1, "MaxAttempts": 50})
+else:
+    client.put_record(StreamName=sys.argv[3], PartitionKey=sys.argv[4], Data=sys.argv[5].encode())
+"#;
+    let url = kinesis.url();
+    let out = Command::new("python3")
+        .args(["-c", SCRIPT, &url])
+        .args(args)
+        .output()
+        .expect("python3 (boto3: pip install boto3; scripts/test.sh does)");
+    if !out.status.success() {
+        eprintln!(
+            "boto3 {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+async fn subscribe(server: &TestServer, panel: u32) -> Socket {
+    let url = format!("{}/api/live/ws", server.url.replace("http://", "ws://"));
+    let (mut socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("connect");
+    let op = json!({"op": "subscribe", "sub": format!("p{panel}"), "dashboard": "plant",
+                    "panel": panel, "from": "now-5m", "to": "now"});
+    socket.send(Message::text(op.to_string())).await.unwrap();
+    socket
+}
+
+/// Waits up to `secs` for a frame matching `pred`, calling `poke` (a publish) every 300 ms.
+async fn frame_where(
+    socket: &mut Socket,
+    secs: u64,
+    mut poke: impl FnMut(),
+    pred: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        poke();
+        let tick = tokio::time::Instant::now() + Duration::from_millis(300);
+        while let Ok(Some(msg)) = tokio::time::timeout_at(tick, socket.next()).await {
+            if let Message::Text(text) = msg.expect("socket error") {
+                let frame: Value = serde_json::from_str(&text).expect("json frame");
+                if pred(&frame) {
+                    return frame;
+                }
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no matching frame within {secs}s"
+        );
+    }
+}
+
+fn values(frame: &Value) -> Vec<f64> {
+    frame["series"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["v"].as_array().cloned().unwrap_or_default())
+        .filter_map(|v| v.as_f64())
+        .collect()
+}
+
+/// Records put with boto3 on a two-shard stream reach the panel, labelled by partition key.
+#[tokio::test]
+async fn put_records_reach_the_panel() {
+    let kinesis = Kinesalite::start().expect("kinesalite");
+    boto3(&kinesis, &["create", "plant-readings", "2"]);
+    let (server, _dir) = pulsegrid(
+        &kinesis,
+        &[json!({"stream": "plant-readings", "field": "v", "labelFromPartitionKey": "line"})],
+    );
+    let mut ws = subscribe(&server, 1).await;
+    let frame = frame_where(
+        &mut ws,
+        30,
+        || {
+            boto3(
+                &kinesis,
+                &["put", "plant-readings", "l7", r#"{"v": 42.25}"#],
+            )
+        },
+        |f| f["op"] == "frame" && values(f).contains(&42.25),
+    )
+    .await;
+    assert_eq!(frame["series"][0]["labels"], json!({"line": "l7"}));
+    assert_eq!(frame["series"][0]["name"], "plant-readings");
+}
+
+/// kinesalite stops under a live panel: a `status` down frame; it restarts on the same port
+/// and the stream is recreated: a `status` up frame, and a newly put record arrives.
+#[tokio::test]
+async fn server_restart_is_reported_and_recovered() {
+    let mut kinesis = Kinesalite::start().expect("kinesalite");
+    boto3(&kinesis, &["create", "plant-pressure", "1"]);
+    let (server, _dir) = pulsegrid(&kinesis, &[json!({"stream": "plant-pressure"})]);
+    let mut ws = subscribe(&server, 1).await;
+    frame_where(
+        &mut ws,
+        30,
+        || boto3(&kinesis, &["put", "plant-pressure", "k", "7.5"]),
+        |f| f["op"] == "frame" && values(f).contains(&7.5),
+    )
+    .await;
+    kinesis.stop();
+    let down = frame_where(&mut ws, 30, || {}, |f| f["op"] == "status").await;
+    assert_eq!(down["source"], "down", "{down}");
+    kinesis.restart().expect("restart kinesalite");
+    boto3(&kinesis, &["create", "plant-pressure", "1"]);
+    let up = frame_where(
+        &mut ws,
+        60,
+        || {},
+        |f| f["op"] == "status" && f["source"] == "up",
+    )
+    .await;
+    assert_eq!(up["source"], "up", "{up}");
+    frame_where(
+        &mut ws,
+        30,
+        || boto3(&kinesis, &["put", "plant-pressure", "k", "8.75"]),
+        |f| f["op"] == "frame" && values(f).contains(&8.75),
+    )
+    .await;
+}

@@ -1,0 +1,196 @@
+//! A dashboard panel on a real NATS server: values published with an independent client
+//! (nats-py) reach a WebSocket subscriber, core and JetStream; the server going away under a
+//! live panel is a `status` down, and its return on the same port a `status` up.
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use common::TestServer;
+use futures_util::{SinkExt, StreamExt};
+use pulsegrid_testkit::NatsServer;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Runs a nats-py snippet against `url` (`nc` is the connection, `js` its JetStream).
+fn nats_py(url: &str, body: &str) {
+    let script = format!(
+        "import asyncio, nats\nasync def main():\n    nc = await nats.connect({url:?}, connect_timeout=2, max_reconnect_attempts=0)\n    js = nc.jetstream()\n{}\n    await nc.flush()\n    await nc.close()\nasyncio.run(main())\n",
+        body.lines()
+            .map(|l| format!("    {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .expect("python3 (with nats-py: pip install nats-py)");
+    assert!(
+        out.status.success(),
+        "nats-py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn publish(url: &str, subject: &str, payload: &str) {
+    nats_py(
+        url,
+        &format!("await nc.publish({subject:?}, {payload:?}.encode())"),
+    );
+}
+
+/// A pulsegrid server with a NATS datasource and a dashboard with `targets` as panels 1, 2...
+fn pulsegrid(nats: &NatsServer, targets: &[Value]) -> (TestServer, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("datasources.yaml");
+    std::fs::write(
+        &ds,
+        format!(
+            "apiVersion: 1\ndatasources:\n  - name: Plant NATS\n    type: nats\n    uid: plant-nats\n    url: {}\n",
+            nats.url()
+        ),
+    )
+    .unwrap();
+    let dashboards = dir.path().join("dashboards");
+    std::fs::create_dir(&dashboards).unwrap();
+    let panels: Vec<Value> = targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut target = t.clone();
+            target["refId"] = json!("A");
+            json!({"id": i + 1, "type": "timeseries",
+                   "datasource": {"type": "nats", "uid": "plant-nats"}, "targets": [target]})
+        })
+        .collect();
+    std::fs::write(
+        dashboards.join("plant.json"),
+        json!({"uid": "plant", "title": "Plant", "panels": panels}).to_string(),
+    )
+    .unwrap();
+    let server = TestServer::builder()
+        .dashboards(&dashboards)
+        .env("PULSEGRID_DATASOURCES", ds.to_str().unwrap())
+        .start();
+    (server, dir)
+}
+
+async fn subscribe(server: &TestServer, panel: u32) -> Socket {
+    let url = format!("{}/api/live/ws", server.url.replace("http://", "ws://"));
+    let (mut socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("connect");
+    let op = json!({"op": "subscribe", "sub": format!("p{panel}"), "dashboard": "plant",
+                    "panel": panel, "from": "now-5m", "to": "now"});
+    socket.send(Message::text(op.to_string())).await.unwrap();
+    socket
+}
+
+/// Waits up to `secs` for a frame matching `pred`, calling `poke` (a publish) every 300 ms.
+async fn frame_where(
+    socket: &mut Socket,
+    secs: u64,
+    mut poke: impl FnMut(),
+    pred: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        poke();
+        let tick = tokio::time::Instant::now() + Duration::from_millis(300);
+        while let Ok(Some(msg)) = tokio::time::timeout_at(tick, socket.next()).await {
+            if let Message::Text(text) = msg.expect("socket error") {
+                let frame: Value = serde_json::from_str(&text).expect("json frame");
+                if pred(&frame) {
+                    return frame;
+                }
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no matching frame within {secs}s"
+        );
+    }
+}
+
+fn values(frame: &Value) -> Vec<f64> {
+    frame["series"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["v"].as_array().cloned().unwrap_or_default())
+        .filter_map(|v| v.as_f64())
+        .collect()
+}
+
+/// Values published with nats-py on a core subject (labelled from the subject) and into a
+/// JetStream stream reach the panels' WebSocket subscribers.
+#[tokio::test]
+async fn published_values_reach_the_panel() {
+    let nats = NatsServer::start().expect("nats-server");
+    let url = nats.url();
+    nats_py(
+        &url,
+        "await js.add_stream(name='PLANT', subjects=['history.>'])\nawait js.publish('history.north', b'{\"v\": 11.5}')",
+    );
+    let (server, _dir) = pulsegrid(
+        &nats,
+        &[
+            json!({"subject": "plant.*line.speed", "field": "v"}),
+            json!({"stream": "PLANT", "subject": "history.*site", "field": "v", "deliverPolicy": "all"}),
+        ],
+    );
+    let mut core = subscribe(&server, 1).await;
+    let frame = frame_where(
+        &mut core,
+        20,
+        || publish(&url, "plant.l7.speed", r#"{"v": 42.25}"#),
+        |f| f["op"] == "frame" && values(f).contains(&42.25),
+    )
+    .await;
+    assert_eq!(frame["series"][0]["labels"], json!({"line": "l7"}));
+
+    let mut history = subscribe(&server, 2).await;
+    let frame = frame_where(
+        &mut history,
+        20,
+        || {},
+        |f| f["op"] == "frame" && values(f).contains(&11.5),
+    )
+    .await;
+    assert_eq!(frame["series"][0]["labels"], json!({"site": "north"}));
+}
+
+/// NATS stops under a live panel: a `status` down frame; it restarts on the same port: a
+/// `status` up frame, and a newly published value arrives.
+#[tokio::test]
+async fn broker_restart_is_reported_and_recovered() {
+    let mut nats = NatsServer::start().expect("nats-server");
+    let url = nats.url();
+    let (server, _dir) = pulsegrid(&nats, &[json!({"subject": "plant.pressure"})]);
+    let mut ws = subscribe(&server, 1).await;
+    frame_where(
+        &mut ws,
+        20,
+        || publish(&url, "plant.pressure", "7.5"),
+        |f| f["op"] == "frame" && values(f).contains(&7.5),
+    )
+    .await;
+    nats.stop();
+    let down = frame_where(&mut ws, 20, || {}, |f| f["op"] == "status").await;
+    assert_eq!(down["source"], "down", "{down}");
+    nats.restart().expect("restart nats-server");
+    let up = frame_where(&mut ws, 20, || {}, |f| f["op"] == "status").await;
+    assert_eq!(up["source"], "up", "{up}");
+    frame_where(
+        &mut ws,
+        20,
+        || publish(&url, "plant.pressure", "8.75"),
+        |f| f["op"] == "frame" && values(f).contains(&8.75),
+    )
+    .await;
+}

@@ -1,0 +1,175 @@
+//! A dashboard panel on a real Redis: values published with an independent client
+//! (`redis-cli PUBLISH` and `XADD`) reach a WebSocket subscriber, from a channel and from a
+//! stream; the server going away under a live panel is a `status` down, and its return on the
+//! same port a `status` up.
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestServer;
+use futures_util::{SinkExt, StreamExt};
+use pulsegrid_testkit::RedisServer;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A pulsegrid server with a Redis datasource and a dashboard with `targets` as panels 1, 2...
+fn pulsegrid(redis: &RedisServer, targets: &[Value]) -> (TestServer, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("datasources.yaml");
+    std::fs::write(
+        &ds,
+        format!(
+            "apiVersion: 1\ndatasources:\n  - name: Plant Redis\n    type: redis\n    uid: plant-redis\n    url: {}\n    secureJsonData:\n      password: redis-pw\n",
+            redis.url()
+        ),
+    )
+    .unwrap();
+    let dashboards = dir.path().join("dashboards");
+    std::fs::create_dir(&dashboards).unwrap();
+    let panels: Vec<Value> = targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut target = t.clone();
+            target["refId"] = json!("A");
+            json!({"id": i + 1, "type": "timeseries",
+                   "datasource": {"type": "redis", "uid": "plant-redis"}, "targets": [target]})
+        })
+        .collect();
+    std::fs::write(
+        dashboards.join("plant.json"),
+        json!({"uid": "plant", "title": "Plant", "panels": panels}).to_string(),
+    )
+    .unwrap();
+    let server = TestServer::builder()
+        .dashboards(&dashboards)
+        .env("PULSEGRID_DATASOURCES", ds.to_str().unwrap())
+        .start();
+    (server, dir)
+}
+
+async fn subscribe(server: &TestServer, panel: u32) -> Socket {
+    let url = format!("{}/api/live/ws", server.url.replace("http://", "ws://"));
+    let (mut socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("connect");
+    let op = json!({"op": "subscribe", "sub": format!("p{panel}"), "dashboard": "plant",
+                    "panel": panel, "from": "now-5m", "to": "now"});
+    socket.send(Message::text(op.to_string())).await.unwrap();
+    socket
+}
+
+/// Waits up to `secs` for a frame matching `pred`, calling `poke` (a publish) every 300 ms.
+async fn frame_where(
+    socket: &mut Socket,
+    secs: u64,
+    mut poke: impl FnMut(),
+    pred: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        poke();
+        let tick = tokio::time::Instant::now() + Duration::from_millis(300);
+        while let Ok(Some(msg)) = tokio::time::timeout_at(tick, socket.next()).await {
+            if let Message::Text(text) = msg.expect("socket error") {
+                let frame: Value = serde_json::from_str(&text).expect("json frame");
+                if pred(&frame) {
+                    return frame;
+                }
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no matching frame within {secs}s"
+        );
+    }
+}
+
+fn values(frame: &Value) -> Vec<f64> {
+    frame["series"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["v"].as_array().cloned().unwrap_or_default())
+        .filter_map(|v| v.as_f64())
+        .collect()
+}
+
+/// A value published with `redis-cli PUBLISH` on a channel matched by a pattern (labelled
+/// with the channel) and one added with `XADD` to a stream reach the panels' subscribers.
+#[tokio::test]
+async fn published_values_reach_the_panel() {
+    let redis = RedisServer::start_with_password(Some("redis-pw")).expect("redis-server");
+    let (server, _dir) = pulsegrid(
+        &redis,
+        &[
+            json!({"channel": "plant:*:speed", "field": "v", "labelFromChannel": "channel"}),
+            json!({"stream": "plant:readings", "labels": ["site"]}),
+        ],
+    );
+    let mut channel = subscribe(&server, 1).await;
+    let frame = frame_where(
+        &mut channel,
+        20,
+        || drop(redis.cli(&["PUBLISH", "plant:l7:speed", r#"{"v": 42.25}"#])),
+        |f| f["op"] == "frame" && values(f).contains(&42.25),
+    )
+    .await;
+    assert_eq!(
+        frame["series"][0]["labels"],
+        json!({"channel": "plant:l7:speed"})
+    );
+
+    let mut stream = subscribe(&server, 2).await;
+    let frame = frame_where(
+        &mut stream,
+        20,
+        || {
+            drop(redis.cli(&[
+                "XADD",
+                "plant:readings",
+                "*",
+                "value",
+                "11.5",
+                "site",
+                "north",
+            ]))
+        },
+        |f| f["op"] == "frame" && values(f).contains(&11.5),
+    )
+    .await;
+    assert_eq!(frame["series"][0]["labels"], json!({"site": "north"}));
+}
+
+/// Redis stops under a live panel: a `status` down frame; it restarts on the same port: a
+/// `status` up frame, and a newly published value arrives.
+#[tokio::test]
+async fn broker_restart_is_reported_and_recovered() {
+    let mut redis = RedisServer::start_with_password(Some("redis-pw")).expect("redis-server");
+    let (server, _dir) = pulsegrid(&redis, &[json!({"channel": "plant:pressure"})]);
+    let mut ws = subscribe(&server, 1).await;
+    frame_where(
+        &mut ws,
+        20,
+        || drop(redis.cli(&["PUBLISH", "plant:pressure", "7.5"])),
+        |f| f["op"] == "frame" && values(f).contains(&7.5),
+    )
+    .await;
+    redis.stop();
+    let down = frame_where(&mut ws, 20, || {}, |f| f["op"] == "status").await;
+    assert_eq!(down["source"], "down", "{down}");
+    redis.restart().expect("restart redis-server");
+    let up = frame_where(&mut ws, 20, || {}, |f| f["op"] == "status").await;
+    assert_eq!(up["source"], "up", "{up}");
+    frame_where(
+        &mut ws,
+        20,
+        || drop(redis.cli(&["PUBLISH", "plant:pressure", "8.75"])),
+        |f| f["op"] == "frame" && values(f).contains(&8.75),
+    )
+    .await;
+}
