@@ -1,8 +1,12 @@
 //! The one writer thread and the state it shares with [`crate::SeriesStore`] handles.
 //!
 //! Group commit: callers queue framed records; the writer wakes, takes *every* queued
-//! request, checks the series limit, appends them all to the log with one `write`, fsyncs
-//! once, applies them to the ring buffers, publishes them, and only then acknowledges each.
+//! request, checks the series limit, appends them all to the log with one `write`, applies
+//! them to the ring buffers and publishes them to live subscribers, then fsyncs once and only
+//! then acknowledges each. Live delivery does not wait for the disk (the fsync dominates the
+//! write latency); durability does: nothing is acknowledged before it is on disk. If the
+//! fsync fails, the writes are refused and the clients retry; a retried point has the same
+//! series and timestamp, so it replaces itself in the ring buffer rather than doubling.
 //! It is a plain thread (file I/O blocks), so it neither stalls the async runtime nor keeps
 //! it from shutting down; it exits when the store is closed or its last handle dropped,
 //! after writing what was queued.
@@ -186,18 +190,15 @@ fn commit(shared: &Shared, wal: &mut Wal, requests: Vec<Request>, scratch: &mut 
     }
 
     let started = Instant::now();
-    let written = write_group(shared, wal, &accepted, scratch);
-    shared.pending_bytes.fetch_sub(queued, Ordering::Relaxed);
+    let written = append_group(wal, &accepted, scratch);
     if let Err(e) = written {
+        shared.pending_bytes.fetch_sub(queued, Ordering::Relaxed);
         tracing::error!(error = %e, requests = accepted.len(), "write-ahead log append failed");
         for r in accepted {
             let _ = r.ack.send(Err(e.duplicate()));
         }
         return;
     }
-    let elapsed = started.elapsed().as_secs_f64().max(1e-6);
-    let rate = (queued as f64 / elapsed) as u64;
-    shared.counters.bytes_per_sec.store(rate, Ordering::Relaxed);
 
     let now = now_ms();
     {
@@ -214,6 +215,7 @@ fn commit(shared: &Shared, wal: &mut Wal, requests: Vec<Request>, scratch: &mut 
         accepted.iter().map(|r| r.points as u64).sum(),
         Ordering::Relaxed,
     );
+    let mut acks = Vec::with_capacity(accepted.len());
     for r in accepted {
         let batch = IngestBatch {
             stream: r.stream,
@@ -221,17 +223,38 @@ fn commit(shared: &Shared, wal: &mut Wal, requests: Vec<Request>, scratch: &mut 
         };
         // No receivers is fine: nobody is watching live.
         let _ = shared.batches.send(Arc::new(batch));
-        let _ = r.ack.send(Ok(()));
+        acks.push(r.ack);
+    }
+
+    let synced = if shared.config.fsync {
+        wal.sync()
+            .map(|()| shared.counters.fsyncs.fetch_add(1, Ordering::Relaxed))
+            .map(drop)
+    } else {
+        Ok(())
+    };
+    // The group counts as pending (held in memory) until it is on disk.
+    shared.pending_bytes.fetch_sub(queued, Ordering::Relaxed);
+    let elapsed = started.elapsed().as_secs_f64().max(1e-6);
+    let rate = (queued as f64 / elapsed) as u64;
+    shared.counters.bytes_per_sec.store(rate, Ordering::Relaxed);
+    match synced {
+        Ok(()) => {
+            for ack in acks {
+                let _ = ack.send(Ok(()));
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, requests = acks.len(), "write-ahead log fsync failed");
+            for ack in acks {
+                let _ = ack.send(Err(e.duplicate()));
+            }
+        }
     }
 }
 
-/// Appends every accepted record with one write, then fsyncs once.
-fn write_group(
-    shared: &Shared,
-    wal: &mut Wal,
-    accepted: &[Request],
-    scratch: &mut Vec<u8>,
-) -> Result<()> {
+/// Appends every accepted record with one write (the fsync follows in [`commit`]).
+fn append_group(wal: &mut Wal, accepted: &[Request], scratch: &mut Vec<u8>) -> Result<()> {
     if accepted.is_empty() {
         return Ok(());
     }
@@ -248,10 +271,6 @@ fn write_group(
             *scratch = Vec::new();
         }
         result?;
-    }
-    if shared.config.fsync {
-        wal.sync()?;
-        shared.counters.fsyncs.fetch_add(1, Ordering::Relaxed);
     }
     Ok(())
 }
