@@ -33,5 +33,10 @@ python3 -c "import pika" 2>/dev/null || python3 -m pip install -q pika
 python3 -c "import boto3" 2>/dev/null || python3 -m pip install -q boto3
 # kinesalite: a local Amazon Kinesis API server for the Kinesis tests.
 [ -f .test-tools/node_modules/kinesalite/cli.js ] || npm install -q --prefix .test-tools kinesalite
+# kafka-python publishes to Kafka in the Kafka tests, as an independent client.
+python3 -c "import kafka" 2>/dev/null || python3 -m pip install -q kafka-python
+# tansu: an Apache Kafka compatible broker for the Kafka tests (not packaged; about 7 minutes
+# to build on 2 cores, once).
+[ -x .test-tools/cargo/bin/tansu ] || cargo install --locked --root .test-tools/cargo tansu --features dynostore
 
 cargo test --workspace --locked --no-fail-fast "$@"

@@ -1,4 +1,5 @@
-//! A process's CPU time and resident memory, read from `/proc` (Linux).
+//! A process's (or one thread's) CPU time and resident memory, read from `/proc` (Linux), and
+//! pinning threads and processes to a core with `taskset`.
 
 use std::io;
 
@@ -40,6 +41,104 @@ pub fn machine_busy_seconds() -> io::Result<f64> {
     let stat = std::fs::read_to_string("/proc/stat")?;
     parse_machine_busy(&stat)
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "unexpected /proc/stat"))
+}
+
+/// The kernel id of the calling thread (field 1 of `/proc/thread-self/stat`).
+pub fn current_thread_id() -> io::Result<u32> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat")?;
+    stat.split_ascii_whitespace()
+        .next()
+        .and_then(|t| t.parse().ok())
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "unexpected /proc/thread-self/stat",
+            )
+        })
+}
+
+/// CPU seconds the calling thread has run so far, to the nanosecond: the first field of
+/// `/proc/thread-self/schedstat` (the `stat` ticks are only 10 ms fine).
+pub fn thread_cpu_seconds() -> io::Result<f64> {
+    let schedstat = std::fs::read_to_string("/proc/thread-self/schedstat")?;
+    let ns: u64 = schedstat
+        .split_ascii_whitespace()
+        .next()
+        .and_then(|t| t.parse().ok())
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "unexpected /proc/thread-self/schedstat",
+            )
+        })?;
+    Ok(ns as f64 / 1e9)
+}
+
+/// Pins a thread (`all_threads: false`, by its kernel id) or every thread of a process to the
+/// cores in `cpus` (a `taskset` list: `0`, `1`, `0-1`), with util-linux's `taskset` (no
+/// `unsafe` needed here).
+pub fn pin(id: u32, cpus: &str, all_threads: bool) -> io::Result<()> {
+    let mut command = std::process::Command::new("taskset");
+    if all_threads {
+        command.arg("-a");
+    }
+    let output = command
+        .args(["-p", "-c", cpus, &id.to_string()])
+        .stdin(std::process::Stdio::null())
+        .output()?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!(
+            "taskset -p -c {cpus} {id}: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )))
+    }
+}
+
+/// The ids of every process descended from `pid` (children, their children, ...).
+pub fn descendants(pid: u32) -> Vec<u32> {
+    let mut parent_of = Vec::new();
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let Some(child) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
+                continue;
+            };
+            if let Some(parent) = parse_parent(&stat) {
+                parent_of.push((child, parent));
+            }
+        }
+    }
+    let mut found = vec![pid];
+    let mut i = 0;
+    while i < found.len() {
+        let current = found[i];
+        found.extend(
+            parent_of
+                .iter()
+                .filter(|(_, parent)| *parent == current)
+                .map(|(child, _)| *child),
+        );
+        i += 1;
+    }
+    found.remove(0);
+    found
+}
+
+fn parse_parent(stat: &str) -> Option<u32> {
+    // Field 4 (ppid), the second after the command name's closing `)`.
+    stat[stat.rfind(')')? + 1..]
+        .split_ascii_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 fn parse_machine_busy(stat: &str) -> Option<f64> {
@@ -94,6 +193,18 @@ mod tests {
     fn machine_busy_leaves_out_idle_and_iowait() {
         let stat = "cpu  100 5 50 9000 300 1 2 3 7 0\ncpu0 1 2 3 4 5 6 7 8 9 0\n";
         assert_eq!(parse_machine_busy(stat), Some(1.61));
+    }
+
+    #[test]
+    fn parses_the_parent_id() {
+        let stat = "1234 (a) b) S 77 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 4 0 1 1 1";
+        assert_eq!(parse_parent(stat), Some(77));
+    }
+
+    #[test]
+    fn reads_this_thread() {
+        assert!(current_thread_id().unwrap() > 0);
+        assert!(thread_cpu_seconds().unwrap() >= 0.0);
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod broker;
 pub mod decode;
 pub mod error;
 pub mod influxdb;
+pub mod kafka;
 pub mod kinesis;
 pub mod macros;
 pub mod mqtt;
@@ -32,6 +33,7 @@ mod testing;
 
 pub use error::{Result, SourceError};
 pub use influxdb::{InfluxDbConfig, InfluxDbSource};
+pub use kafka::{KafkaConfig, KafkaSource};
 pub use mqtt::{MqttConfig, MqttSource};
 pub use nats::{NatsConfig, NatsSource};
 pub use postgres::{PostgresConfig, PostgresSource};

@@ -48,7 +48,7 @@ pub fn build_source(
         DatasourceKind::Redis => Arc::new(crate::redis::RedisSource::new(ds)?),
         DatasourceKind::Amqp => Arc::new(crate::amqp::AmqpSource::new(ds)?),
         DatasourceKind::Kinesis => Arc::new(crate::kinesis::KinesisSource::new(ds, http.clone())?),
-        DatasourceKind::Kafka => return Ok(None),
+        DatasourceKind::Kafka => Arc::new(crate::kafka::KafkaSource::new(ds)?),
     };
     Ok(Some(source))
 }
@@ -90,13 +90,11 @@ mod tests {
             .uid(),
             "prom"
         );
-        for kind in ["pulsegrid", "kafka"] {
-            assert!(
-                build_source(&ds(json!({"name": "x", "type": kind})), &http)
-                    .unwrap()
-                    .is_none()
-            );
-        }
+        assert!(
+            build_source(&ds(json!({"name": "x", "type": "pulsegrid"})), &http)
+                .unwrap()
+                .is_none()
+        );
     }
 
     /// Bad settings name the datasource and the field.

@@ -5,16 +5,11 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::TestServer;
-use futures_util::{SinkExt, StreamExt};
+use common::live::{frame_where, subscribe, values};
+
 use pulsegrid_testkit::RedisServer;
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A pulsegrid server with a Redis datasource and a dashboard with `targets` as panels 1, 2...
 fn pulsegrid(redis: &RedisServer, targets: &[Value]) -> (TestServer, tempfile::TempDir) {
@@ -50,53 +45,6 @@ fn pulsegrid(redis: &RedisServer, targets: &[Value]) -> (TestServer, tempfile::T
         .env("PULSEGRID_DATASOURCES", ds.to_str().unwrap())
         .start();
     (server, dir)
-}
-
-async fn subscribe(server: &TestServer, panel: u32) -> Socket {
-    let url = format!("{}/api/live/ws", server.url.replace("http://", "ws://"));
-    let (mut socket, _) = tokio_tungstenite::connect_async(url)
-        .await
-        .expect("connect");
-    let op = json!({"op": "subscribe", "sub": format!("p{panel}"), "dashboard": "plant",
-                    "panel": panel, "from": "now-5m", "to": "now"});
-    socket.send(Message::text(op.to_string())).await.unwrap();
-    socket
-}
-
-/// Waits up to `secs` for a frame matching `pred`, calling `poke` (a publish) every 300 ms.
-async fn frame_where(
-    socket: &mut Socket,
-    secs: u64,
-    mut poke: impl FnMut(),
-    pred: impl Fn(&Value) -> bool,
-) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        poke();
-        let tick = tokio::time::Instant::now() + Duration::from_millis(300);
-        while let Ok(Some(msg)) = tokio::time::timeout_at(tick, socket.next()).await {
-            if let Message::Text(text) = msg.expect("socket error") {
-                let frame: Value = serde_json::from_str(&text).expect("json frame");
-                if pred(&frame) {
-                    return frame;
-                }
-            }
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no matching frame within {secs}s"
-        );
-    }
-}
-
-fn values(frame: &Value) -> Vec<f64> {
-    frame["series"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|s| s["v"].as_array().cloned().unwrap_or_default())
-        .filter_map(|v| v.as_f64())
-        .collect()
 }
 
 /// A value published with `redis-cli PUBLISH` on a channel matched by a pattern (labelled

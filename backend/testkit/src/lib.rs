@@ -13,6 +13,7 @@ mod process;
 mod prometheus;
 mod rabbitmq;
 mod redis;
+mod tansu;
 mod victoria;
 
 pub use http::{HttpResponse, http_request, url_encode};
@@ -24,6 +25,7 @@ pub use postgres::PgServer;
 pub use prometheus::PrometheusServer;
 pub use rabbitmq::RabbitMq;
 pub use redis::RedisServer;
+pub use tansu::Tansu;
 pub use victoria::VictoriaMetrics;
 
 use std::net::{Ipv4Addr, TcpListener};

@@ -11,7 +11,6 @@ mod fleet;
 mod publisher;
 mod report;
 mod scenarios;
-mod servers;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -21,7 +20,7 @@ use clap::{Parser, ValueEnum};
 
 use crate::fleet::Target;
 use crate::scenarios::{PublishTo, Settings, System, SystemReport};
-use crate::servers::{MosquittoServer, PulsegridServer};
+use pulsegrid_bench::servers::{self, MosquittoServer, PulsegridServer};
 
 /// File descriptors needed beyond one per connection (runtime, publisher, logs).
 const SPARE_FDS: u64 = 256;

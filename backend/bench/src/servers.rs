@@ -38,28 +38,59 @@ impl Drop for ChildGuard {
     }
 }
 
+/// What a benchmark adds to a `pulsegrid serve` start: files and environment.
+#[derive(Clone, Debug, Default)]
+pub struct PulsegridSetup {
+    /// Files to write, by path relative to the server's temp dir (which has `dashboards/`),
+    /// e.g. `("dashboards/bench.json", ...)` or `("datasources.yaml", ...)`.
+    pub files: Vec<(String, String)>,
+    /// Extra environment variables; `{dir}` in a value stands for the temp dir, e.g.
+    /// `("PULSEGRID_DATASOURCES", "{dir}/datasources.yaml")`.
+    pub env: Vec<(String, String)>,
+}
+
 /// A running `pulsegrid serve`.
 #[derive(Debug)]
-pub(crate) struct PulsegridServer {
+pub struct PulsegridServer {
     // Field order matters: the process is killed before its temp dir is removed.
     child: ChildGuard,
     /// Where it listens for HTTP.
-    pub(crate) addr: SocketAddr,
+    pub addr: SocketAddr,
     /// An editor API key for `/write`.
-    pub(crate) editor_key: String,
+    pub editor_key: String,
     dir: TempDir,
 }
 
 impl PulsegridServer {
     /// Starts `bin serve` on a free port with fresh data and dashboards dirs, waits until it
     /// answers, and creates an editor API key with the admin's Basic credentials.
-    pub(crate) async fn start(bin: &Path) -> anyhow::Result<PulsegridServer> {
+    pub async fn start(bin: &Path) -> anyhow::Result<PulsegridServer> {
+        PulsegridServer::start_with(bin, &PulsegridSetup::default()).await
+    }
+
+    /// Like [`Self::start`], with `setup`'s files written into the temp dir first and its
+    /// environment variables set.
+    pub async fn start_with(bin: &Path, setup: &PulsegridSetup) -> anyhow::Result<PulsegridServer> {
         let dir = tempfile::Builder::new()
-            .prefix("live-bench-pulsegrid-")
+            .prefix("bench-pulsegrid-")
             .tempdir()?;
         for sub in ["data", "dashboards", "alert-rules"] {
             std::fs::create_dir(dir.path().join(sub))?;
         }
+        for (relative, text) in &setup.files {
+            std::fs::write(dir.path().join(relative), text)
+                .with_context(|| format!("writing {relative}"))?;
+        }
+        let env: Vec<(&str, String)> = setup
+            .env
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str(),
+                    v.replace("{dir}", &dir.path().display().to_string()),
+                )
+            })
+            .collect();
         let password = format!("bench-{}-{}", std::process::id(), unix_nanos());
         let log = File::create(dir.path().join("pulsegrid.log"))?;
         let mut child = Command::new(bin)
@@ -71,6 +102,7 @@ impl PulsegridServer {
             .env("PULSEGRID_RULES_DIR", dir.path().join("alert-rules"))
             .env("PULSEGRID_ADMIN_PASSWORD", &password)
             .env("PULSEGRID_LOG", "warn")
+            .envs(env)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)
@@ -135,17 +167,17 @@ impl PulsegridServer {
     }
 
     /// The server's process id.
-    pub(crate) fn pid(&self) -> u32 {
+    pub fn pid(&self) -> u32 {
         self.child.0.id()
     }
 
     /// How the process ended, if it ended on its own.
-    pub(crate) fn exited(&mut self) -> Option<String> {
+    pub fn exited(&mut self) -> Option<String> {
         self.child.exited()
     }
 
     /// The end of the server's log, for error reports.
-    pub(crate) fn log_tail(&self) -> String {
+    pub fn log_tail(&self) -> String {
         tail(&self.dir.path().join("pulsegrid.log"))
     }
 }
@@ -153,19 +185,19 @@ impl PulsegridServer {
 /// A running Mosquitto with a TCP listener (for the publisher) and a WebSocket listener (for
 /// the subscribers).
 #[derive(Debug)]
-pub(crate) struct MosquittoServer {
+pub struct MosquittoServer {
     child: ChildGuard,
     /// The MQTT-over-TCP listener.
-    pub(crate) tcp_addr: SocketAddr,
+    pub tcp_addr: SocketAddr,
     /// The MQTT-over-WebSocket listener.
-    pub(crate) ws_addr: SocketAddr,
+    pub ws_addr: SocketAddr,
     dir: TempDir,
 }
 
 impl MosquittoServer {
     /// Starts `bin -c CONF` on two free loopback ports (never the standard 1883, where a system
     /// broker may run), anonymous, without persistence or connection limits.
-    pub(crate) fn start(bin: &Path) -> anyhow::Result<MosquittoServer> {
+    pub fn start(bin: &Path) -> anyhow::Result<MosquittoServer> {
         if !bin.exists() {
             bail!(
                 "{} not found: install Debian's broker with `apt-get install -y mosquitto`, or pass --mosquitto-bin",
@@ -230,27 +262,24 @@ impl MosquittoServer {
     }
 
     /// The broker's process id.
-    pub(crate) fn pid(&self) -> u32 {
+    pub fn pid(&self) -> u32 {
         self.child.0.id()
     }
 
     /// How the process ended, if it ended on its own.
-    pub(crate) fn exited(&mut self) -> Option<String> {
+    pub fn exited(&mut self) -> Option<String> {
         self.child.exited()
     }
 
     /// The end of the broker's log, for error reports.
-    pub(crate) fn log_tail(&self) -> String {
+    pub fn log_tail(&self) -> String {
         tail(&self.dir.path().join("mosquitto.log"))
     }
 }
 
 /// The Pulsegrid binary to run: `explicit`, else `target/release/pulsegrid`, built first with
 /// `cargo build --release -p pulsegrid-server` when missing or when `rebuild` is set.
-pub(crate) fn pulsegrid_binary(
-    explicit: Option<PathBuf>,
-    rebuild: bool,
-) -> anyhow::Result<PathBuf> {
+pub fn pulsegrid_binary(explicit: Option<PathBuf>, rebuild: bool) -> anyhow::Result<PathBuf> {
     if let Some(bin) = explicit {
         if !bin.exists() {
             bail!("--pulsegrid-bin {} does not exist", bin.display());
