@@ -5,16 +5,17 @@
 pub mod fanout;
 pub mod tls;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use pulsegrid_model::{Labels, Sample, Series, SeriesKey, TimeRange};
+use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::decode::{PayloadDecoder, TopicPattern};
-use crate::source::SourceEvent;
+use crate::source::{SourceEvent, canonical_target};
 
 /// Capped exponential backoff with jitter (each delay is 50-100 % of the nominal one).
 #[derive(Debug, Clone)]
@@ -109,6 +110,54 @@ impl RecentPoints {
                 (!series.is_empty()).then_some(series)
             })
             .collect()
+    }
+}
+
+/// Panel targets whose recent points a source keeps at most; beyond it, targets nobody
+/// subscribes to any more are forgotten.
+const RECENT_TARGETS: usize = 256;
+
+/// Recent points per panel target (by canonical target text), for `query_range`: each
+/// running subscription records into its target's [`RecentPoints`].
+#[derive(Debug)]
+pub struct RecentByTarget {
+    max_series: usize,
+    max_points: usize,
+    map: Mutex<HashMap<String, Arc<RecentPoints>>>,
+}
+
+impl RecentByTarget {
+    /// Keeps `max_series` series of `max_points` points per target.
+    pub fn new(max_series: usize, max_points: usize) -> Self {
+        RecentByTarget {
+            max_series,
+            max_points,
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The buffer a subscription of `target` records into (created on first use).
+    pub fn for_target(&self, target: &Value) -> Arc<RecentPoints> {
+        let key = canonical_target(target);
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        if !map.contains_key(&key) && map.len() >= RECENT_TARGETS {
+            // Forget the targets nobody is subscribed to any more.
+            map.retain(|_, r| Arc::strong_count(r) > 1);
+        }
+        map.entry(key)
+            .or_insert_with(|| Arc::new(RecentPoints::new(self.max_series, self.max_points)))
+            .clone()
+    }
+
+    /// The recent points of `target` within `range` (none if it was never subscribed).
+    pub fn query(&self, target: &Value, range: TimeRange) -> Vec<Series> {
+        let recent = self
+            .map
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&canonical_target(target))
+            .cloned();
+        recent.map(|r| r.query(range)).unwrap_or_default()
     }
 }
 

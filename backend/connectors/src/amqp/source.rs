@@ -1,7 +1,6 @@
 //! [`AmqpSource`]: subscribes panel targets to RabbitMQ through the shared [`Upstream`].
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use pulsegrid_model::{DatasourceConfig, DatasourceKind, Series};
 use serde_json::Value;
@@ -11,9 +10,9 @@ use tokio_util::sync::CancellationToken;
 use super::config::AmqpConfig;
 use super::target::AmqpTarget;
 use super::upstream::{Upstream, UpstreamEvent};
-use crate::broker::{BrokerStats, Emitter, RecentPoints};
+use crate::broker::{BrokerStats, Emitter, RecentByTarget, RecentPoints};
 use crate::error::Result;
-use crate::source::{BoxFuture, LiveMode, QueryRequest, Source, SourceEvent, canonical_target};
+use crate::source::{BoxFuture, LiveMode, QueryRequest, Source, SourceEvent};
 
 /// Series kept per target for `query_range`.
 const RECENT_SERIES: usize = 1_000;
@@ -29,7 +28,7 @@ pub struct AmqpSource {
     name: String,
     upstream: Arc<Upstream>,
     stats: Arc<BrokerStats>,
-    recent: Mutex<HashMap<String, Arc<RecentPoints>>>,
+    recent: RecentByTarget,
 }
 
 impl AmqpSource {
@@ -41,7 +40,7 @@ impl AmqpSource {
             name: ds.name.clone(),
             upstream: Arc::new(Upstream::new(&ds.name, config)),
             stats: Arc::new(BrokerStats::default()),
-            recent: Mutex::new(HashMap::new()),
+            recent: RecentByTarget::new(RECENT_SERIES, RECENT_POINTS),
         })
     }
 
@@ -51,10 +50,7 @@ impl AmqpSource {
     }
 
     fn recent(&self, target: &Value) -> Arc<RecentPoints> {
-        let mut map = self.recent.lock().unwrap_or_else(|e| e.into_inner());
-        map.entry(canonical_target(target))
-            .or_insert_with(|| Arc::new(RecentPoints::new(RECENT_SERIES, RECENT_POINTS)))
-            .clone()
+        self.recent.for_target(target)
     }
 }
 
@@ -70,13 +66,7 @@ impl Source for AmqpSource {
     fn query_range<'a>(&'a self, req: &'a QueryRequest) -> BoxFuture<'a, Result<Vec<Series>>> {
         Box::pin(async move {
             AmqpTarget::parse(&req.target)?;
-            let recent = self
-                .recent
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&canonical_target(&req.target))
-                .cloned();
-            Ok(recent.map(|r| r.query(req.range)).unwrap_or_default())
+            Ok(self.recent.query(&req.target, req.range))
         })
     }
 

@@ -15,17 +15,15 @@ use tokio_util::sync::CancellationToken;
 use super::config::{KafkaConfig, KafkaTarget, StartFrom};
 use super::feed::{Feed, KafkaDelivery, Upstream};
 use crate::broker::fanout::{DELIVERY_BUFFER, MAX_POINTS_PER_FRAME};
-use crate::broker::{BrokerStats, Emitter, RecentPoints};
+use crate::broker::{BrokerStats, Emitter, RecentByTarget, RecentPoints};
 use crate::decode::{PayloadDecoder, TopicPattern, WildcardStyle};
 use crate::error::{Result, SourceError};
-use crate::source::{BoxFuture, LiveMode, QueryRequest, Source, SourceEvent, canonical_target};
+use crate::source::{BoxFuture, LiveMode, QueryRequest, Source, SourceEvent};
 
 /// Series kept per target for `query_range`.
 const RECENT_SERIES: usize = 500;
 /// Points kept per series for `query_range`.
 const RECENT_POINTS: usize = 4096;
-/// Targets whose recent points are kept.
-const RECENT_TARGETS: usize = 256;
 
 /// A feed is shared by the subscriptions that read the same topic from the same start.
 type FeedKey = (String, StartFrom);
@@ -35,7 +33,7 @@ type FeedKey = (String, StartFrom);
 struct Shared {
     upstream: Arc<Upstream>,
     feeds: Mutex<HashMap<FeedKey, Weak<Feed>>>,
-    recent: Mutex<HashMap<String, Arc<RecentPoints>>>,
+    recent: RecentByTarget,
     stats: Arc<BrokerStats>,
 }
 
@@ -58,7 +56,7 @@ impl KafkaSource {
             shared: Arc::new(Shared {
                 upstream: Arc::new(Upstream::new(config, &ds.name)),
                 feeds: Mutex::new(HashMap::new()),
-                recent: Mutex::new(HashMap::new()),
+                recent: RecentByTarget::new(RECENT_SERIES, RECENT_POINTS),
                 stats: Arc::new(BrokerStats::default()),
             }),
         })
@@ -92,15 +90,7 @@ impl KafkaSource {
     }
 
     fn recent_for(&self, target: &Value) -> Arc<RecentPoints> {
-        let key = canonical_target(target);
-        let mut map = lock(&self.shared.recent);
-        if !map.contains_key(&key) && map.len() >= RECENT_TARGETS {
-            // Forget the targets nobody is subscribed to any more.
-            map.retain(|_, r| Arc::strong_count(r) > 1);
-        }
-        map.entry(key)
-            .or_insert_with(|| Arc::new(RecentPoints::new(RECENT_SERIES, RECENT_POINTS)))
-            .clone()
+        self.shared.recent.for_target(target)
     }
 
     /// Joins (or starts) the feed of each topic of `target`.
@@ -273,10 +263,7 @@ impl Source for KafkaSource {
         Box::pin(async move {
             KafkaTarget::parse(&req.target, now_ms())?;
             PayloadDecoder::from_target(&req.target, "")?;
-            let recent = lock(&self.shared.recent)
-                .get(&canonical_target(&req.target))
-                .cloned();
-            Ok(recent.map(|r| r.query(req.range)).unwrap_or_default())
+            Ok(self.shared.recent.query(&req.target, req.range))
         })
     }
 

@@ -1,7 +1,6 @@
 //! [`KinesisSource`]: subscribes panel targets to Kinesis streams through shared pollers.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use pulsegrid_model::{DatasourceConfig, DatasourceKind, Series, parse_time};
@@ -12,11 +11,11 @@ use tokio_util::sync::CancellationToken;
 use super::api::KinesisApi;
 use super::config::KinesisConfig;
 use super::upstream::{Pollers, StreamEvent, StreamFilter};
-use crate::broker::{BrokerStats, Emitter, RecentPoints};
+use crate::broker::{BrokerStats, Emitter, RecentByTarget, RecentPoints};
 use crate::decode::{PayloadDecoder, TopicPattern, WildcardStyle};
 use crate::error::{Result, SourceError};
 use crate::settings::Target;
-use crate::source::{BoxFuture, LiveMode, QueryRequest, Source, SourceEvent, canonical_target};
+use crate::source::{BoxFuture, LiveMode, QueryRequest, Source, SourceEvent};
 
 /// Series kept per target for `query_range`.
 const RECENT_SERIES: usize = 1_000;
@@ -32,7 +31,7 @@ pub struct KinesisSource {
     name: String,
     pollers: Arc<Pollers>,
     stats: Arc<BrokerStats>,
-    recent: Mutex<HashMap<String, Arc<RecentPoints>>>,
+    recent: RecentByTarget,
 }
 
 /// A parsed target.
@@ -103,7 +102,7 @@ impl KinesisSource {
                 interval,
             )),
             stats: Arc::new(BrokerStats::default()),
-            recent: Mutex::new(HashMap::new()),
+            recent: RecentByTarget::new(RECENT_SERIES, RECENT_POINTS),
         })
     }
 
@@ -118,10 +117,7 @@ impl KinesisSource {
     }
 
     fn recent(&self, target: &Value) -> Arc<RecentPoints> {
-        let mut map = self.recent.lock().unwrap_or_else(|e| e.into_inner());
-        map.entry(canonical_target(target))
-            .or_insert_with(|| Arc::new(RecentPoints::new(RECENT_SERIES, RECENT_POINTS)))
-            .clone()
+        self.recent.for_target(target)
     }
 }
 
@@ -137,13 +133,7 @@ impl Source for KinesisSource {
     fn query_range<'a>(&'a self, req: &'a QueryRequest) -> BoxFuture<'a, Result<Vec<Series>>> {
         Box::pin(async move {
             KinesisTarget::parse(&req.target)?;
-            let recent = self
-                .recent
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&canonical_target(&req.target))
-                .cloned();
-            Ok(recent.map(|r| r.query(req.range)).unwrap_or_default())
+            Ok(self.recent.query(&req.target, req.range))
         })
     }
 

@@ -1,7 +1,6 @@
 //! [`MqttSource`]: panel targets (`topic`, optional `qos`, and the decoding fields) become
 //! subscriptions on the datasource's one shared broker connection.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use pulsegrid_model::{DatasourceConfig, DatasourceKind, Series};
@@ -12,18 +11,16 @@ use tokio_util::sync::CancellationToken;
 use super::config::{MqttConfig, parse_qos};
 use super::connection::Connection;
 use crate::broker::fanout::{DELIVERY_BUFFER, pump};
-use crate::broker::{BrokerStats, Emitter, RecentPoints};
+use crate::broker::{BrokerStats, Emitter, RecentByTarget, RecentPoints};
 use crate::decode::{PayloadDecoder, TopicPattern, WildcardStyle};
 use crate::error::{Result, SourceError};
 use crate::settings::Target;
-use crate::source::{BoxFuture, LiveMode, QueryRequest, Source, SourceEvent, canonical_target};
+use crate::source::{BoxFuture, LiveMode, QueryRequest, Source, SourceEvent};
 
 /// Series kept per target for `query_range`.
 const RECENT_SERIES: usize = 500;
 /// Points kept per series for `query_range`.
 const RECENT_POINTS: usize = 4096;
-/// Targets whose recent points are kept.
-const RECENT_TARGETS: usize = 256;
 
 /// A panel target on an MQTT datasource.
 #[derive(Clone, Debug)]
@@ -76,7 +73,7 @@ pub struct MqttSource {
     name: String,
     config: MqttConfig,
     shared: Arc<Mutex<Shared>>,
-    recent: Mutex<HashMap<String, Arc<RecentPoints>>>,
+    recent: RecentByTarget,
     stats: Arc<BrokerStats>,
 }
 
@@ -88,7 +85,7 @@ impl MqttSource {
             name: ds.name.clone(),
             config: MqttConfig::from_datasource(ds)?,
             shared: Arc::new(Mutex::new(Shared::default())),
-            recent: Mutex::new(HashMap::new()),
+            recent: RecentByTarget::new(RECENT_SERIES, RECENT_POINTS),
             stats: Arc::new(BrokerStats::default()),
         })
     }
@@ -104,15 +101,7 @@ impl MqttSource {
     }
 
     fn recent_for(&self, target: &Value) -> Arc<RecentPoints> {
-        let key = canonical_target(target);
-        let mut map = self.recent.lock().unwrap_or_else(|e| e.into_inner());
-        if !map.contains_key(&key) && map.len() >= RECENT_TARGETS {
-            // Forget the targets nobody is subscribed to any more.
-            map.retain(|_, r| Arc::strong_count(r) > 1);
-        }
-        map.entry(key)
-            .or_insert_with(|| Arc::new(RecentPoints::new(RECENT_SERIES, RECENT_POINTS)))
-            .clone()
+        self.recent.for_target(target)
     }
 
     /// Joins the shared connection (starting it for the first subscription).
@@ -181,14 +170,7 @@ impl Source for MqttSource {
     fn query_range<'a>(&'a self, req: &'a QueryRequest) -> BoxFuture<'a, Result<Vec<Series>>> {
         Box::pin(async move {
             MqttTarget::parse(&req.target, self.config.qos)?;
-            let key = canonical_target(&req.target);
-            let recent = self
-                .recent
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&key)
-                .cloned();
-            Ok(recent.map(|r| r.query(req.range)).unwrap_or_default())
+            Ok(self.recent.query(&req.target, req.range))
         })
     }
 

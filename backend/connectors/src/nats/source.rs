@@ -15,10 +15,10 @@ use tokio::sync::{OnceCell, broadcast, mpsc, watch};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 use super::config::{DeliverFrom, NatsConfig, NatsFeed, NatsTarget};
-use crate::broker::{Backoff, BrokerStats, Emitter, RecentPoints};
+use crate::broker::{Backoff, BrokerStats, Emitter, RecentByTarget, RecentPoints};
 use crate::decode::PayloadDecoder;
 use crate::error::Result;
-use crate::source::{BoxFuture, LiveMode, QueryRequest, Source, SourceEvent, canonical_target};
+use crate::source::{BoxFuture, LiveMode, QueryRequest, Source, SourceEvent};
 
 /// Messages a feed buffers per subscriber before the slowest one loses the oldest.
 const FEED_BUFFER: usize = 4096;
@@ -53,7 +53,7 @@ struct Shared {
     client: OnceCell<async_nats::Client>,
     connected: watch::Sender<bool>,
     feeds: Mutex<HashMap<NatsFeed, Weak<Feed>>>,
-    recent: Mutex<HashMap<String, Arc<RecentPoints>>>,
+    recent: RecentByTarget,
     stats: Arc<BrokerStats>,
 }
 
@@ -77,7 +77,7 @@ impl NatsSource {
                 client: OnceCell::new(),
                 connected: watch::Sender::new(false),
                 feeds: Mutex::new(HashMap::new()),
-                recent: Mutex::new(HashMap::new()),
+                recent: RecentByTarget::new(RECENT_SERIES, RECENT_POINTS),
                 stats: Arc::new(BrokerStats::default()),
             }),
         })
@@ -183,11 +183,7 @@ impl NatsSource {
     }
 
     fn recent(&self, target: &Value) -> Arc<RecentPoints> {
-        let mut recent = self.shared.recent.lock().unwrap_or_else(|e| e.into_inner());
-        recent
-            .entry(canonical_target(target))
-            .or_insert_with(|| Arc::new(RecentPoints::new(RECENT_SERIES, RECENT_POINTS)))
-            .clone()
+        self.shared.recent.for_target(target)
     }
 
     async fn run(
@@ -307,14 +303,7 @@ impl Source for NatsSource {
         Box::pin(async move {
             NatsTarget::parse(&req.target, now_ms())?;
             PayloadDecoder::from_target(&req.target, "")?;
-            let recent = self
-                .shared
-                .recent
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&canonical_target(&req.target))
-                .cloned();
-            Ok(recent.map(|r| r.query(req.range)).unwrap_or_default())
+            Ok(self.shared.recent.query(&req.target, req.range))
         })
     }
 

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use tokio::sync::{Notify, broadcast, watch};
 
 use super::config::{RedisConfig, RedisFeed};
-use crate::broker::{Backoff, BrokerStats, RecentPoints};
+use crate::broker::{Backoff, BrokerStats, RecentByTarget};
 
 /// How long one XREAD waits for entries; new streams join the read after at most this.
 const XREAD_BLOCK_MS: usize = 250;
@@ -72,7 +72,7 @@ pub(super) struct Shared {
     pub(super) streams_wake: Arc<Notify>,
     pub(super) pubsub_up: watch::Sender<bool>,
     pub(super) streams_up: watch::Sender<bool>,
-    pub(super) recent: Mutex<HashMap<String, Arc<RecentPoints>>>,
+    pub(super) recent: RecentByTarget,
     pub(super) stats: Arc<BrokerStats>,
 }
 

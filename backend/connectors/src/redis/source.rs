@@ -2,7 +2,6 @@
 //! stream, and turns what the feed delivers into frames and status events. The connections
 //! live in [`super::connection`].
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -13,10 +12,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::config::{RedisConfig, RedisFeed, RedisTarget};
 use super::connection::{Delivery, Feed, Feeds, Shared, read_streams, run_pubsub};
-use crate::broker::{BrokerStats, Emitter, RecentPoints};
+use crate::broker::{BrokerStats, Emitter, RecentByTarget, RecentPoints};
 use crate::decode::{PayloadDecoder, TopicPattern, WildcardStyle};
 use crate::error::{Result, SourceError};
-use crate::source::{BoxFuture, LiveMode, QueryRequest, Source, SourceEvent, canonical_target};
+use crate::source::{BoxFuture, LiveMode, QueryRequest, Source, SourceEvent};
 
 /// Messages a feed buffers per subscriber before the slowest one loses the oldest.
 const FEED_BUFFER: usize = 4096;
@@ -55,7 +54,7 @@ impl RedisSource {
                 streams_wake: Arc::new(Notify::new()),
                 pubsub_up: watch::Sender::new(false),
                 streams_up: watch::Sender::new(false),
-                recent: Mutex::new(HashMap::new()),
+                recent: RecentByTarget::new(RECENT_SERIES, RECENT_POINTS),
                 stats: Arc::new(BrokerStats::default()),
             }),
         })
@@ -125,11 +124,7 @@ impl RedisSource {
     }
 
     fn recent(&self, target: &Value) -> Arc<RecentPoints> {
-        let mut recent = self.shared.recent.lock().unwrap_or_else(|e| e.into_inner());
-        recent
-            .entry(canonical_target(target))
-            .or_insert_with(|| Arc::new(RecentPoints::new(RECENT_SERIES, RECENT_POINTS)))
-            .clone()
+        self.shared.recent.for_target(target)
     }
 
     async fn run(
@@ -245,14 +240,7 @@ impl Source for RedisSource {
         Box::pin(async move {
             let parsed = RedisTarget::parse(&req.target, now_ms())?;
             PayloadDecoder::from_target(&parsed.decoding, &parsed.name)?;
-            let recent = self
-                .shared
-                .recent
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&canonical_target(&req.target))
-                .cloned();
-            Ok(recent.map(|r| r.query(req.range)).unwrap_or_default())
+            Ok(self.shared.recent.query(&req.target, req.range))
         })
     }
 

@@ -12,17 +12,15 @@ use tokio_util::sync::CancellationToken;
 use super::config::{FeedTarget, WebSocketConfig};
 use super::feed::Feed;
 use crate::broker::fanout::{DELIVERY_BUFFER, pump};
-use crate::broker::{BrokerStats, Emitter, RecentPoints};
+use crate::broker::{BrokerStats, Emitter, RecentByTarget, RecentPoints};
 use crate::decode::{PayloadDecoder, TopicPattern, WildcardStyle};
 use crate::error::{Result, SourceError};
-use crate::source::{BoxFuture, LiveMode, QueryRequest, Source, SourceEvent, canonical_target};
+use crate::source::{BoxFuture, LiveMode, QueryRequest, Source, SourceEvent};
 
 /// Series kept per target for `query_range`.
 const RECENT_SERIES: usize = 500;
 /// Points kept per series for `query_range`.
 const RECENT_POINTS: usize = 4096;
-/// Targets whose recent points are kept.
-const RECENT_TARGETS: usize = 256;
 
 /// A running feed and how many subscriptions read it.
 #[derive(Debug)]
@@ -41,7 +39,7 @@ pub struct WebSocketSource {
     name: String,
     config: WebSocketConfig,
     feeds: Feeds,
-    recent: Mutex<HashMap<String, Arc<RecentPoints>>>,
+    recent: RecentByTarget,
     stats: Arc<BrokerStats>,
 }
 
@@ -53,7 +51,7 @@ impl WebSocketSource {
             name: ds.name.clone(),
             config: WebSocketConfig::from_datasource(ds)?,
             feeds: Arc::new(Mutex::new(HashMap::new())),
-            recent: Mutex::new(HashMap::new()),
+            recent: RecentByTarget::new(RECENT_SERIES, RECENT_POINTS),
             stats: Arc::new(BrokerStats::default()),
         })
     }
@@ -74,14 +72,7 @@ impl WebSocketSource {
     }
 
     fn recent_for(&self, target: &Value) -> Arc<RecentPoints> {
-        let key = canonical_target(target);
-        let mut map = self.recent.lock().unwrap_or_else(|e| e.into_inner());
-        if !map.contains_key(&key) && map.len() >= RECENT_TARGETS {
-            map.retain(|_, r| Arc::strong_count(r) > 1);
-        }
-        map.entry(key)
-            .or_insert_with(|| Arc::new(RecentPoints::new(RECENT_SERIES, RECENT_POINTS)))
-            .clone()
+        self.recent.for_target(target)
     }
 
     fn join(
@@ -140,14 +131,7 @@ impl Source for WebSocketSource {
     fn query_range<'a>(&'a self, req: &'a QueryRequest) -> BoxFuture<'a, Result<Vec<Series>>> {
         Box::pin(async move {
             FeedTarget::parse(&req.target, &self.config)?;
-            let key = canonical_target(&req.target);
-            let recent = self
-                .recent
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&key)
-                .cloned();
-            Ok(recent.map(|r| r.query(req.range)).unwrap_or_default())
+            Ok(self.recent.query(&req.target, req.range))
         })
     }
 
