@@ -8,45 +8,18 @@ mod common;
 use std::process::Command;
 
 use common::TestServer;
-use common::live::{frame_where, subscribe, values};
+use common::live::{frame_where, plant_server, subscribe, values};
 
 use pulsegrid_testkit::RabbitMq;
 use serde_json::{Value, json};
 
 /// A pulsegrid server with a RabbitMQ datasource and a dashboard with `targets` as panels 1, 2...
 fn pulsegrid(rabbit: &RabbitMq, targets: &[Value]) -> (TestServer, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let ds = dir.path().join("datasources.yaml");
-    std::fs::write(
-        &ds,
-        format!(
-            "apiVersion: 1\ndatasources:\n  - name: Plant RabbitMQ\n    type: amqp\n    uid: plant-amqp\n    url: {}\n    user: guest\n    secureJsonData:\n      password: guest\n",
-            rabbit.url()
-        ),
-    )
-    .unwrap();
-    let dashboards = dir.path().join("dashboards");
-    std::fs::create_dir(&dashboards).unwrap();
-    let panels: Vec<Value> = targets
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let mut target = t.clone();
-            target["refId"] = json!("A");
-            json!({"id": i + 1, "type": "timeseries",
-                   "datasource": {"type": "amqp", "uid": "plant-amqp"}, "targets": [target]})
-        })
-        .collect();
-    std::fs::write(
-        dashboards.join("plant.json"),
-        json!({"uid": "plant", "title": "Plant", "panels": panels}).to_string(),
-    )
-    .unwrap();
-    let server = TestServer::builder()
-        .dashboards(&dashboards)
-        .env("PULSEGRID_DATASOURCES", ds.to_str().unwrap())
-        .start();
-    (server, dir)
+    let settings = format!(
+        "    url: {}\n    user: guest\n    secureJsonData:\n      password: guest\n",
+        rabbit.url()
+    );
+    plant_server("amqp", &settings, targets)
 }
 
 /// Publishes with pika (Python): to `exchange` (declared as a topic exchange) with routing

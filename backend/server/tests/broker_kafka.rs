@@ -8,7 +8,7 @@ mod common;
 use std::process::Command;
 
 use common::TestServer;
-use common::live::{frame_where, subscribe, values};
+use common::live::{frame_where, plant_server, subscribe, values};
 
 use pulsegrid_testkit::Tansu;
 use serde_json::{Value, json};
@@ -53,38 +53,11 @@ fn try_publish(bootstrap: &str, topic: &str, value: &str) {
 
 /// A pulsegrid server with a Kafka datasource and a dashboard with `targets` as panels 1, 2...
 fn pulsegrid(tansu: &Tansu, targets: &[Value]) -> (TestServer, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let ds = dir.path().join("datasources.yaml");
-    std::fs::write(
-        &ds,
-        format!(
-            "apiVersion: 1\ndatasources:\n  - name: Plant Kafka\n    type: kafka\n    uid: plant-kafka\n    jsonData:\n      bootstrapServers: {}\n      requestTimeout: 1s\n",
-            tansu.bootstrap()
-        ),
-    )
-    .unwrap();
-    let dashboards = dir.path().join("dashboards");
-    std::fs::create_dir(&dashboards).unwrap();
-    let panels: Vec<Value> = targets
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let mut target = t.clone();
-            target["refId"] = json!("A");
-            json!({"id": i + 1, "type": "timeseries",
-                   "datasource": {"type": "kafka", "uid": "plant-kafka"}, "targets": [target]})
-        })
-        .collect();
-    std::fs::write(
-        dashboards.join("plant.json"),
-        json!({"uid": "plant", "title": "Plant", "panels": panels}).to_string(),
-    )
-    .unwrap();
-    let server = TestServer::builder()
-        .dashboards(&dashboards)
-        .env("PULSEGRID_DATASOURCES", ds.to_str().unwrap())
-        .start();
-    (server, dir)
+    let settings = format!(
+        "    jsonData:\n      bootstrapServers: {}\n      requestTimeout: 1s\n",
+        tansu.bootstrap()
+    );
+    plant_server("kafka", &settings, targets)
 }
 
 /// Records published with kafka-python on two topics reach the panel's WebSocket

@@ -8,45 +8,18 @@ mod common;
 use std::process::Command;
 
 use common::TestServer;
-use common::live::{frame_where, subscribe, values};
+use common::live::{frame_where, plant_server, subscribe, values};
 
 use pulsegrid_testkit::Kinesalite;
 use serde_json::{Value, json};
 
 /// A pulsegrid server with a Kinesis datasource and a dashboard with `targets` as panels 1, 2...
 fn pulsegrid(kinesis: &Kinesalite, targets: &[Value]) -> (TestServer, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let ds = dir.path().join("datasources.yaml");
-    std::fs::write(
-        &ds,
-        format!(
-            "apiVersion: 1\ndatasources:\n  - name: Plant Kinesis\n    type: kinesis\n    uid: plant-kinesis\n    jsonData:\n      defaultRegion: us-east-1\n      endpoint: {}\n    secureJsonData:\n      accessKey: AKIDTEST\n      secretKey: test-secret\n",
-            kinesis.url()
-        ),
-    )
-    .unwrap();
-    let dashboards = dir.path().join("dashboards");
-    std::fs::create_dir(&dashboards).unwrap();
-    let panels: Vec<Value> = targets
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let mut target = t.clone();
-            target["refId"] = json!("A");
-            json!({"id": i + 1, "type": "timeseries",
-                   "datasource": {"type": "kinesis", "uid": "plant-kinesis"}, "targets": [target]})
-        })
-        .collect();
-    std::fs::write(
-        dashboards.join("plant.json"),
-        json!({"uid": "plant", "title": "Plant", "panels": panels}).to_string(),
-    )
-    .unwrap();
-    let server = TestServer::builder()
-        .dashboards(&dashboards)
-        .env("PULSEGRID_DATASOURCES", ds.to_str().unwrap())
-        .start();
-    (server, dir)
+    let settings = format!(
+        "    jsonData:\n      defaultRegion: us-east-1\n      endpoint: {}\n    secureJsonData:\n      accessKey: AKIDTEST\n      secretKey: test-secret\n",
+        kinesis.url()
+    );
+    plant_server("kinesis", &settings, targets)
 }
 
 /// Runs boto3 against kinesalite: `create STREAM SHARDS` or `put STREAM KEY DATA`.

@@ -7,7 +7,7 @@ mod common;
 use std::process::Command;
 
 use common::TestServer;
-use common::live::{frame_where, subscribe, values};
+use common::live::{frame_where, plant_server, subscribe, values};
 
 use pulsegrid_testkit::NatsServer;
 use serde_json::{Value, json};
@@ -42,38 +42,8 @@ fn publish(url: &str, subject: &str, payload: &str) {
 
 /// A pulsegrid server with a NATS datasource and a dashboard with `targets` as panels 1, 2...
 fn pulsegrid(nats: &NatsServer, targets: &[Value]) -> (TestServer, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let ds = dir.path().join("datasources.yaml");
-    std::fs::write(
-        &ds,
-        format!(
-            "apiVersion: 1\ndatasources:\n  - name: Plant NATS\n    type: nats\n    uid: plant-nats\n    url: {}\n",
-            nats.url()
-        ),
-    )
-    .unwrap();
-    let dashboards = dir.path().join("dashboards");
-    std::fs::create_dir(&dashboards).unwrap();
-    let panels: Vec<Value> = targets
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let mut target = t.clone();
-            target["refId"] = json!("A");
-            json!({"id": i + 1, "type": "timeseries",
-                   "datasource": {"type": "nats", "uid": "plant-nats"}, "targets": [target]})
-        })
-        .collect();
-    std::fs::write(
-        dashboards.join("plant.json"),
-        json!({"uid": "plant", "title": "Plant", "panels": panels}).to_string(),
-    )
-    .unwrap();
-    let server = TestServer::builder()
-        .dashboards(&dashboards)
-        .env("PULSEGRID_DATASOURCES", ds.to_str().unwrap())
-        .start();
-    (server, dir)
+    let settings = format!("    url: {}\n", nats.url());
+    plant_server("nats", &settings, targets)
 }
 
 /// Values published with nats-py on a core subject (labelled from the subject) and into a

@@ -6,45 +6,18 @@
 mod common;
 
 use common::TestServer;
-use common::live::{frame_where, subscribe, values};
+use common::live::{frame_where, plant_server, subscribe, values};
 
 use pulsegrid_testkit::RedisServer;
 use serde_json::{Value, json};
 
 /// A pulsegrid server with a Redis datasource and a dashboard with `targets` as panels 1, 2...
 fn pulsegrid(redis: &RedisServer, targets: &[Value]) -> (TestServer, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let ds = dir.path().join("datasources.yaml");
-    std::fs::write(
-        &ds,
-        format!(
-            "apiVersion: 1\ndatasources:\n  - name: Plant Redis\n    type: redis\n    uid: plant-redis\n    url: {}\n    secureJsonData:\n      password: redis-pw\n",
-            redis.url()
-        ),
-    )
-    .unwrap();
-    let dashboards = dir.path().join("dashboards");
-    std::fs::create_dir(&dashboards).unwrap();
-    let panels: Vec<Value> = targets
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let mut target = t.clone();
-            target["refId"] = json!("A");
-            json!({"id": i + 1, "type": "timeseries",
-                   "datasource": {"type": "redis", "uid": "plant-redis"}, "targets": [target]})
-        })
-        .collect();
-    std::fs::write(
-        dashboards.join("plant.json"),
-        json!({"uid": "plant", "title": "Plant", "panels": panels}).to_string(),
-    )
-    .unwrap();
-    let server = TestServer::builder()
-        .dashboards(&dashboards)
-        .env("PULSEGRID_DATASOURCES", ds.to_str().unwrap())
-        .start();
-    (server, dir)
+    let settings = format!(
+        "    url: {}\n    secureJsonData:\n      password: redis-pw\n",
+        redis.url()
+    );
+    plant_server("redis", &settings, targets)
 }
 
 /// A value published with `redis-cli PUBLISH` on a channel matched by a pattern (labelled

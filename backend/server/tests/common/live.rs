@@ -60,3 +60,44 @@ pub fn values(frame: &Value) -> Vec<f64> {
         .filter_map(|v| v.as_f64())
         .collect()
 }
+
+/// A pulsegrid server with one datasource of type `kind` (uid `plant-<kind>`; `settings` are
+/// its further YAML lines, indented by four spaces) and a dashboard `plant` whose panels 1, 2...
+/// each query one of `targets` on it. Keep the temp dir alive as long as the server.
+pub fn plant_server(
+    kind: &str,
+    settings: &str,
+    targets: &[Value],
+) -> (TestServer, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("datasources.yaml");
+    std::fs::write(
+        &ds,
+        format!(
+            "apiVersion: 1\ndatasources:\n  - name: Plant {kind}\n    type: {kind}\n    uid: plant-{kind}\n{settings}"
+        ),
+    )
+    .unwrap();
+    let dashboards = dir.path().join("dashboards");
+    std::fs::create_dir(&dashboards).unwrap();
+    let panels: Vec<Value> = targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut target = t.clone();
+            target["refId"] = json!("A");
+            json!({"id": i + 1, "type": "timeseries",
+                   "datasource": {"type": kind, "uid": format!("plant-{kind}")}, "targets": [target]})
+        })
+        .collect();
+    std::fs::write(
+        dashboards.join("plant.json"),
+        json!({"uid": "plant", "title": "Plant", "panels": panels}).to_string(),
+    )
+    .unwrap();
+    let server = TestServer::builder()
+        .dashboards(&dashboards)
+        .env("PULSEGRID_DATASOURCES", ds.to_str().unwrap())
+        .start();
+    (server, dir)
+}
