@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Pulsegrid test on a fresh machine: installs the real services the tests start
-# (Debian packages) when they are missing, then runs the whole workspace's tests.
+# (Debian packages) when they are missing, runs the whole workspace's tests, then the UI's
+# unit tests and its end-to-end tests in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v openssl >/dev/null || need_apt+=(openssl)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need_apt+=(rabbitmq-server)
 command -v npm >/dev/null || need_apt+=(npm)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if ((${#need_apt[@]})); then
   echo "installing test services: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -39,4 +41,9 @@ python3 -c "import kafka" 2>/dev/null || python3 -m pip install -q kafka-python
 # to build on 2 cores, once).
 [ -x .test-tools/cargo/bin/tansu ] || cargo install --locked --root .test-tools/cargo tansu --features dynostore
 
-cargo test --workspace --locked --no-fail-fast "$@"
+status=0
+cargo test --workspace --locked --no-fail-fast "$@" || status=$?
+
+# The browser UI: type check and unit tests (Vitest); build.rs has run `npm ci` in web/.
+(cd web && npm run typecheck --silent && npx vitest run) || status=$?
+exit "$status"

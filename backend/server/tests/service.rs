@@ -178,18 +178,64 @@ async fn unknown_routes_and_huge_bodies() {
     assert_eq!(resp.status(), 413);
 }
 
-/// The UI pages are served.
+/// The UI pages are served: every UI route answers with the app's page under a strict
+/// content security policy, and the hashed bundles it loads come gzipped with a long cache.
 #[tokio::test]
-async fn ui_pages_are_served() {
+async fn ui_pages_and_assets_are_served() {
     let server = TestServer::start();
-    for path in ["/", "/d/anything", "/login"] {
+    let mut page = String::new();
+    for path in [
+        "/",
+        "/d/anything",
+        "/d/anything/slug",
+        "/login",
+        "/alerting",
+    ] {
         let resp = client().get(server.at(path)).send().await.unwrap();
         assert_eq!(resp.status(), 200, "{path}");
-        assert!(
-            resp.text()
-                .await
-                .unwrap()
-                .contains("<title>Pulsegrid</title>")
-        );
+        let csp = resp.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'"), "{csp}");
+        assert!(!csp.contains("script-src 'self' 'unsafe-inline'"), "{csp}");
+        page = resp.text().await.unwrap();
+        assert!(page.contains("<title>Pulsegrid</title>"), "{page}");
     }
+    let script = page
+        .split("src=\"")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .find(|s| s.starts_with("/assets/") && s.ends_with(".js"))
+        .unwrap_or_else(|| panic!("no bundle in {page}"))
+        .to_owned();
+    let gz = client();
+    let resp = gz
+        .get(server.at(&script))
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-encoding"], "gzip");
+    assert!(
+        resp.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    let zipped = resp.bytes().await.unwrap().len();
+    let resp = gz.get(server.at(&script)).send().await.unwrap();
+    assert!(resp.headers().get("content-encoding").is_none());
+    let plain = resp.bytes().await.unwrap().len();
+    assert!(zipped * 2 < plain, "gzip {zipped} vs plain {plain}");
+    let missing = client()
+        .get(server.at("/assets/nope.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
 }

@@ -1,0 +1,3 @@
+// Loads every panel renderer so that each registers itself.
+import './uplotPanels';
+import './basicPanels';
