@@ -1,4 +1,5 @@
-//! The `pulsegrid` command line: `serve`, `check dashboards`, `--version`, `--help`.
+//! The `pulsegrid` command line: `serve`, `check dashboards`, `check rules`, `--version`,
+//! `--help`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +37,13 @@ enum Check {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Validate alert rule files (Prometheus' format and Pulsegrid rules) as `promtool check
+    /// rules` does; exit 1 on any error.
+    Rules {
+        /// Files or directories (searched recursively for *.yml and *.yaml).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -43,6 +51,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve { config } => serve(config),
         Command::Check(Check::Dashboards { paths }) => check_dashboards(&paths),
+        Command::Check(Check::Rules { paths }) => check_rules(&paths),
     }
 }
 
@@ -89,6 +98,17 @@ fn check_dashboards(paths: &[PathBuf]) -> ExitCode {
             report.errors.len(),
             report.files
         );
+        ExitCode::FAILURE
+    }
+}
+
+fn check_rules(paths: &[PathBuf]) -> ExitCode {
+    let report = pulsegrid_alerting::rules::check_paths(paths);
+    if report.is_success() {
+        print!("{report}");
+        ExitCode::SUCCESS
+    } else {
+        eprint!("{report}");
         ExitCode::FAILURE
     }
 }

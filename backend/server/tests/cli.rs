@@ -1,4 +1,5 @@
-//! The command line: `check dashboards` messages and exit codes, `--version`, `--help`.
+//! The command line: `check dashboards` and `check rules` messages and exit codes,
+//! `--version`, `--help`.
 
 use std::process::Command;
 
@@ -86,4 +87,49 @@ fn bad_config_names_the_key() {
     let (code, _, stderr) = pulsegrid(&["serve", "--config", config.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(stderr.contains("http_adr"), "{stderr}");
+}
+
+/// `check rules` accepts a valid Prometheus rule file and a Pulsegrid rule, exit code 0.
+#[test]
+fn check_rules_accepts_valid_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ok.yml"),
+        r#"groups:
+  - name: node
+    rules:
+      - alert: HighLoad
+        expr: node_load1 > 4
+        for: 5m
+        annotations:
+          summary: 'Load is {{ $value | humanize }} on {{ $labels.instance }}'
+      - alert: LinePressureHigh
+        source: pulsegrid
+        query: 'line_pressure{site="north"}'
+        reduce: last
+        condition: '> 8'
+        clear_condition: '< 7'
+"#,
+    )
+    .unwrap();
+    let (code, stdout, stderr) = pulsegrid(&["check", "rules", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("SUCCESS: 2 rules found"), "{stdout}");
+}
+
+/// `check rules` names the file and the rule of each error, exit code 1.
+#[test]
+fn check_rules_names_file_and_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.yml");
+    std::fs::write(
+        &file,
+        "groups:\n  - name: g\n    rules:\n      - alert: Broken\n        expr: 'rate(x[5m]'\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = pulsegrid(&["check", "rules", file.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stderr.contains("FAILED"), "{stderr}");
+    assert!(stderr.contains("bad.yml"), "{stderr}");
+    assert!(stderr.contains("Broken"), "{stderr}");
 }
