@@ -81,10 +81,17 @@ impl RecentPoints {
     pub fn record(&self, samples: &[(SeriesKey, Sample)]) {
         let mut map = self.series.lock().unwrap_or_else(|e| e.into_inner());
         for (key, sample) in samples {
-            if !map.contains_key(key) && map.len() >= self.max_series {
-                continue;
+            // Look up before inserting: the key is cloned only for a series seen the first
+            // time, not for every sample.
+            if !map.contains_key(key) {
+                if map.len() >= self.max_series {
+                    continue;
+                }
+                map.insert(key.clone(), VecDeque::new());
             }
-            let points = map.entry(key.clone()).or_default();
+            let Some(points) = map.get_mut(key) else {
+                continue;
+            };
             points.push_back(*sample);
             while points.len() > self.max_points {
                 points.pop_front();

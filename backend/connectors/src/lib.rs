@@ -6,7 +6,8 @@
 //! source. A source answers `query_range` for dashboards and alert rules alike, and tells the
 //! hub how it delivers live updates ([`LiveMode`]): re-query on an interval (the hub drives
 //! the polling), or subscribe to a stream of points. [`macros`] expands Grafana's query
-//! macros (`$__interval`, `$timeFilter`, `$__timeGroup(...)`, ...).
+//! macros (`$__interval`, `$timeFilter`, `$__timeGroup(...)`, ...). [`variables`] holds
+//! dashboard variable queries (`label_values(...)`, ...), which sources may answer.
 
 pub mod amqp;
 pub mod broker;
@@ -24,6 +25,7 @@ pub mod redis;
 pub mod registry;
 pub mod source;
 pub mod testdata;
+pub mod variables;
 pub mod websocket;
 
 mod http;
@@ -44,4 +46,5 @@ pub use source::{
     BoxFuture, LiveMode, QueryRequest, Source, SourceEvent, Sources, canonical_target,
 };
 pub use testdata::TestdataSource;
+pub use variables::{MetricFindQuery, VariableQuery, VariableValue};
 pub use websocket::{WebSocketConfig, WebSocketSource};

@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{Result, SourceError};
+use crate::variables::{VariableQuery, VariableValue};
 
 /// A boxed, sendable future (the trait is used as `dyn Source`).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -128,6 +129,22 @@ pub trait Source: Send + Sync + Debug {
             Err(SourceError::Unsupported(format!(
                 "datasource {} does not stream; it is polled",
                 self.uid()
+            )))
+        })
+    }
+
+    /// Answers a dashboard query variable: its options for `query` over the range (in the
+    /// order found; the caller sorts). A malformed query is [`SourceError::InvalidQuery`]
+    /// naming the accepted forms. Sources without variable queries keep this default.
+    fn variable_values<'a>(
+        &'a self,
+        query: &'a VariableQuery,
+    ) -> BoxFuture<'a, Result<Vec<VariableValue>>> {
+        let _ = query;
+        Box::pin(async move {
+            Err(SourceError::Unsupported(format!(
+                "variable queries are not supported by {} datasources",
+                self.kind()
             )))
         })
     }

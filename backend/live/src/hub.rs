@@ -1,7 +1,8 @@
 //! The hub: one topic per distinct upstream query or stream, however many clients watch it.
 //!
 //! `subscribe_query` resolves the datasource, computes the topic key (datasource uid,
-//! canonical target, relative window, step) and joins the existing topic or starts a new one
+//! canonical target, relative window as written, so a time shift is part of it, step, and
+//! whether it is polled only) and joins the existing topic or starts a new one
 //! with its upstream task. Each [`Subscription`] holds a guard; when the last guard of a topic
 //! drops, the topic is removed and its upstream task cancelled. Counters for `/metrics` live
 //! here too and are shared with the topics and the WebSocket sessions.
@@ -78,7 +79,14 @@ pub struct QuerySpec {
     pub max_data_points: u32,
     /// The panel's refresh interval in ms, if it sets one.
     pub refresh_ms: Option<i64>,
+    /// The window is shifted into the past (a panel's `timeShift` or a "compare with"
+    /// subscription): re-query it on the refresh interval (or [`SHIFTED_REFRESH_MS`]),
+    /// never follow a live subscription, whose new points would lie outside the window.
+    pub poll_only: bool,
 }
+
+/// How often a shifted window is re-queried when the panel sets no refresh interval.
+pub const SHIFTED_REFRESH_MS: i64 = 10_000;
 
 /// A point-in-time view of the hub's counters.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -230,6 +238,7 @@ impl Hub {
             from: spec.from.clone(),
             to: spec.to.clone(),
             step_ms,
+            poll_only: spec.poll_only,
         };
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| HubError::NoRuntime)?;
         let mut topics = self.inner.lock_topics();
@@ -249,7 +258,12 @@ impl Hub {
             from: spec.from,
             to: spec.to,
             max_data_points: spec.max_data_points,
-            refresh_ms: spec.refresh_ms.unwrap_or(config.default_refresh_ms),
+            refresh_ms: spec.refresh_ms.unwrap_or(if spec.poll_only {
+                SHIFTED_REFRESH_MS
+            } else {
+                config.default_refresh_ms
+            }),
+            poll_only: spec.poll_only,
         };
         runtime.spawn(upstream::run(
             topic.clone(),

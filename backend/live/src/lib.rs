@@ -17,8 +17,11 @@ mod window;
 pub mod ws;
 
 pub use error::{HubError, Result};
-pub use hub::{Hub, HubConfig, HubStats, QuerySpec, StreamHistory, Subscription};
+pub use hub::{
+    Hub, HubConfig, HubStats, QuerySpec, SHIFTED_REFRESH_MS, StreamHistory, Subscription,
+};
 pub use topic::{LiveEvent, Snapshot};
 pub use ws::{
-    PanelQuery, PanelResolver, SessionHook, SessionOptions, configure_upgrade, serve_socket,
+    InlineRequest, PanelQuery, PanelRequest, PanelResolver, SessionHook, SessionOptions,
+    configure_upgrade, serve_socket,
 };

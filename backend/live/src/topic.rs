@@ -30,6 +30,8 @@ pub(crate) enum TopicKey {
         to: String,
         /// The step in ms, from the window and `maxDataPoints`.
         step_ms: i64,
+        /// Polled even where the source could stream (a shifted window).
+        poll_only: bool,
     },
     /// An ingested or pushed stream, by name.
     Stream(String),

@@ -32,6 +32,8 @@ pub(crate) struct QueryJob {
     pub(crate) to: String,
     pub(crate) max_data_points: u32,
     pub(crate) refresh_ms: i64,
+    /// Re-query the window even if the source could stream (the window lies in the past).
+    pub(crate) poll_only: bool,
 }
 
 impl QueryJob {
@@ -95,7 +97,12 @@ enum Failure {
 
 impl Upstream {
     async fn run(&mut self) {
-        let mode = self.source.live_mode(&self.job.target, self.job.refresh_ms);
+        let mode = match self.source.live_mode(&self.job.target, self.job.refresh_ms) {
+            LiveMode::Subscribe if self.job.poll_only => LiveMode::Poll {
+                every_ms: self.job.refresh_ms,
+            },
+            mode => mode,
+        };
         match mode {
             LiveMode::Poll { every_ms } => self.poll(every_ms).await,
             LiveMode::Subscribe => self.follow().await,

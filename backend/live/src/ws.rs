@@ -12,6 +12,7 @@
 
 mod outbox;
 mod protocol;
+mod queries;
 mod session;
 
 use std::fmt;
@@ -20,9 +21,9 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use crate::hub::Hub;
+use crate::hub::{Hub, QuerySpec};
 use session::Session;
 
 /// Subscriptions one connection may hold at once.
@@ -31,8 +32,13 @@ pub const MAX_SUBSCRIPTIONS: usize = 256;
 pub const READ_BUFFER_SIZE: usize = 1024;
 /// Largest client message accepted.
 pub const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
-/// Safety net for tungstenite's write buffer: the session hands it one message at a time,
-/// so only a single very large replace frame could come near this.
+/// Bytes tungstenite gathers before it writes to the socket without being flushed. The
+/// session queues every frame that is ready and then flushes once, so frames that arrived
+/// together leave in one `send` (on loopback a `send` costs about 80 % of a delivered
+/// frame's CPU); this only bounds how much one batch holds before it is written.
+pub const WRITE_BUFFER_SIZE: usize = 16 * 1024;
+/// Safety net for tungstenite's write buffer: the session hands it at most a batch of
+/// messages before flushing, so only a single very large replace frame could come near this.
 pub const MAX_WRITE_BUFFER_SIZE: usize = 32 * 1024 * 1024;
 
 /// Finds the queries of a dashboard panel.
@@ -40,6 +46,78 @@ pub trait PanelResolver: Send + Sync + fmt::Debug {
     /// The queries of a dashboard panel: datasource reference (panel's or target's), target,
     /// maxDataPoints, refresh; `Err(message)` for an unknown dashboard or panel.
     fn resolve(&self, dashboard_uid: &str, panel_id: i64) -> Result<Vec<PanelQuery>, String>;
+
+    /// The live queries of a panel subscription: the panel's targets with the client's
+    /// variable values interpolated, over the client's window adjusted by the panel's time
+    /// overrides and the requested shift. The default takes [`Self::resolve`]'s queries
+    /// unchanged over the (shifted) window, with the client's `maxDataPoints`.
+    fn resolve_panel(&self, request: &PanelRequest) -> Result<Vec<QuerySpec>, String> {
+        let queries = self.resolve(&request.dashboard, request.panel)?;
+        let (from, to) = queries::shifted(&request.from, &request.to, request.shift.as_deref())?;
+        let poll_only = request.shift.is_some();
+        Ok(queries
+            .into_iter()
+            .map(|q| QuerySpec {
+                datasource: q.datasource,
+                target: q.target,
+                from: from.clone(),
+                to: to.clone(),
+                max_data_points: request.max_data_points.unwrap_or(q.max_data_points),
+                refresh_ms: q.refresh_ms,
+                poll_only,
+            })
+            .collect())
+    }
+
+    /// The live queries of an inline subscription (targets the client sends, e.g. a panel
+    /// being edited), resolved like a saved panel's. The default refuses them.
+    fn resolve_inline(&self, request: &InlineRequest) -> Result<Vec<QuerySpec>, String> {
+        let _ = request;
+        Err("inline subscriptions are not supported by this server".into())
+    }
+}
+
+/// A subscription to a saved dashboard panel, as the client sent it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PanelRequest {
+    /// The dashboard's uid (`dashboard`).
+    pub dashboard: String,
+    /// The panel's id (`panel`).
+    pub panel: i64,
+    /// The window's start (`from`, default `now-5m`).
+    pub from: String,
+    /// The window's end (`to`, default `now`).
+    pub to: String,
+    /// The variable values the user picked (`vars`: `{"name": "value" | ["a", "b"]}`); they
+    /// override the dashboard's saved values.
+    pub vars: Map<String, Value>,
+    /// The panel's width in pixels (`maxDataPoints`); overrides the panel's setting.
+    pub max_data_points: Option<u32>,
+    /// How far back to move the window (`shift`, e.g. `1d`) to compare with the past; such
+    /// a subscription is polled and its frames carry the old timestamps.
+    pub shift: Option<String>,
+}
+
+/// A subscription to queries the client sends itself (`targets`), e.g. a panel editor's
+/// unsaved edits.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InlineRequest {
+    /// A dashboard whose variables apply (`dashboard`, optional).
+    pub dashboard: Option<String>,
+    /// The panel-level datasource reference (`datasource`; a target's own one wins).
+    pub datasource: Option<Value>,
+    /// The queries, as a panel's `targets` (`targets`).
+    pub targets: Vec<Value>,
+    /// The window's start (`from`, default `now-5m`).
+    pub from: String,
+    /// The window's end (`to`, default `now`).
+    pub to: String,
+    /// Variable values (`vars`), as for a panel subscription.
+    pub vars: Map<String, Value>,
+    /// The panel's width in pixels (`maxDataPoints`).
+    pub max_data_points: Option<u32>,
+    /// How far back to move the window (`shift`), as for a panel subscription.
+    pub shift: Option<String>,
 }
 
 /// One query of a panel.
@@ -91,12 +169,12 @@ impl fmt::Debug for SessionOptions {
 }
 
 /// Applies the buffer sizes a live socket should use: a 1 KiB read buffer (client ops are
-/// small), eager writes (`write_buffer_size(0)`: the session batches and flushes itself), a
-/// write-buffer cap as a safety net, and a 64 KiB limit on client messages. Keeps an idle
-/// connection's footprint to a few KiB.
+/// small), buffered writes up to [`WRITE_BUFFER_SIZE`] (the session batches the frames that
+/// are ready and flushes once), a write-buffer cap as a safety net, and a 64 KiB limit on
+/// client messages. Keeps an idle connection's footprint to a few KiB.
 pub fn configure_upgrade(ws: WebSocketUpgrade) -> WebSocketUpgrade {
     ws.read_buffer_size(READ_BUFFER_SIZE)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BUFFER_SIZE)
         .max_write_buffer_size(MAX_WRITE_BUFFER_SIZE)
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)

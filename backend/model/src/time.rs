@@ -52,32 +52,36 @@ pub fn parse_time(text: &str, now_ms: i64) -> Result<i64, TimeError> {
         ))
     };
     if let Some(rest) = text.strip_prefix("now") {
-        let (offsets, round) = match rest.split_once('/') {
-            Some((o, r)) => (o, Some(r)),
-            None => (rest, None),
-        };
+        // Grafana's date math: offsets and roundings applied left to right, so chained
+        // offsets (`now-5m-1d`, what a time shift makes) and rounding before an offset
+        // (`now/d-1d`) work as in Grafana.
         let mut at = now_ms;
-        let mut rest = offsets;
+        let mut rest = rest;
         while !rest.is_empty() {
-            let sign = match rest.as_bytes()[0] {
-                b'-' => -1,
-                b'+' => 1,
-                _ => return Err(bad("expected + or - after now")),
-            };
+            let op = rest.as_bytes()[0];
             rest = &rest[1..];
             let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-            let n: i64 = rest[..digits]
-                .parse()
-                .map_err(|_| bad("expected a number"))?;
+            let n: Option<i64> = match op {
+                b'-' | b'+' => Some(
+                    rest[..digits]
+                        .parse()
+                        .map_err(|_| bad("expected a number"))?,
+                ),
+                b'/' => None,
+                _ => return Err(bad("expected +, - or / after now")),
+            };
             rest = &rest[digits..];
             let unit_len = rest.bytes().take_while(|b| b.is_ascii_alphabetic()).count();
-            let unit = unit_ms(&rest[..unit_len]).ok_or_else(|| bad("unknown unit"))?;
+            let unit = unit_ms(&rest[..unit_len]).ok_or_else(|| match n {
+                Some(_) => bad("unknown unit"),
+                None => bad("unknown rounding unit"),
+            })?;
             rest = &rest[unit_len..];
-            at = at.saturating_add(sign * n.saturating_mul(unit));
-        }
-        if let Some(unit) = round {
-            let unit = unit_ms(unit).ok_or_else(|| bad("unknown rounding unit"))?;
-            at = at.div_euclid(unit) * unit;
+            at = match n {
+                Some(n) if op == b'-' => at.saturating_sub(n.saturating_mul(unit)),
+                Some(n) => at.saturating_add(n.saturating_mul(unit)),
+                None => at.div_euclid(unit) * unit,
+            };
         }
         return Ok(at);
     }
@@ -89,6 +93,38 @@ pub fn parse_time(text: &str, now_ms: i64) -> Result<i64, TimeError> {
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .and_then(|d| i64::try_from(d.as_millis()).ok())
         .ok_or_else(|| bad("not a time"))
+}
+
+/// `text` (a `from` or `to` as written) moved back by `shift` (a duration such as `1d`), as
+/// Grafana applies a panel's `timeShift`: relative times get the offset appended
+/// (`now-5m` -> `now-5m-1d`), so the window keeps sliding; absolute times become unix ms.
+pub fn shift_time(text: &str, shift: &str) -> Result<String, TimeError> {
+    let shift_ms =
+        parse_duration_ms(shift).map_err(|e| TimeError(format!("time shift {shift:?}: {e}")))?;
+    let text = text.trim();
+    if shift_ms == 0 {
+        return Ok(text.to_owned());
+    }
+    if text.starts_with("now") {
+        // Validate first, so an invalid time is reported as written.
+        parse_time(text, 0)?;
+        return Ok(format!("{text}-{}", shift.trim()));
+    }
+    Ok(parse_time(text, 0)?.saturating_sub(shift_ms).to_string())
+}
+
+/// The window start a panel's `timeFrom` gives (Grafana's relative time override): `1h` ->
+/// `now-1h`; text that already starts with `now` (`now/d`) is kept. The window then ends `now`.
+pub fn time_from_override(time_from: &str) -> Result<String, TimeError> {
+    let text = time_from.trim();
+    let from = if text.starts_with("now") {
+        text.to_owned()
+    } else {
+        parse_duration_ms(text).map_err(|e| TimeError(format!("relative time {text:?}: {e}")))?;
+        format!("now-{text}")
+    };
+    parse_time(&from, 0)?;
+    Ok(from)
 }
 
 /// A duration such as `15s`, `1m30s`, `500ms` or `2h`, in milliseconds.
@@ -152,6 +188,46 @@ mod tests {
                 .contains("yesterday")
         );
         assert!(TimeRange::parse("now", "now-1h", NOW).is_err());
+    }
+
+    #[test]
+    fn chained_offsets_and_rounding_in_any_order() {
+        const DAY: i64 = 86_400_000;
+        assert_eq!(parse_time("now-5m-1d", NOW), Ok(NOW - 300_000 - DAY));
+        assert_eq!(parse_time("now-1d/d", NOW), Ok((NOW - DAY) / DAY * DAY));
+        assert_eq!(parse_time("now/d-1d", NOW), Ok(NOW / DAY * DAY - DAY));
+        assert_eq!(parse_time("now-1h-30m+15m", NOW), Ok(NOW - 4_500_000));
+        assert!(parse_time("now/q", NOW).unwrap_err().0.contains("rounding"));
+        assert!(parse_time("now*2", NOW).is_err());
+    }
+
+    #[test]
+    fn time_shift_and_relative_time_override() {
+        assert_eq!(shift_time("now-5m", "1d").as_deref(), Ok("now-5m-1d"));
+        assert_eq!(shift_time("now", "1d").as_deref(), Ok("now-1d"));
+        assert_eq!(shift_time(" now ", "0s").as_deref(), Ok("now"));
+        assert_eq!(shift_time("1500", "1s").as_deref(), Ok("500"));
+        assert_eq!(
+            shift_time("1970-01-01T00:00:10Z", "2s").as_deref(),
+            Ok("8000")
+        );
+        assert!(
+            shift_time("now", "yesterday")
+                .unwrap_err()
+                .0
+                .contains("time shift")
+        );
+        assert!(shift_time("soon", "1d").is_err());
+        let shifted = shift_time("now-5m", "1d").unwrap();
+        assert_eq!(parse_time(&shifted, NOW), Ok(NOW - 300_000 - 86_400_000));
+        assert_eq!(time_from_override("1h").as_deref(), Ok("now-1h"));
+        assert_eq!(time_from_override("now/d").as_deref(), Ok("now/d"));
+        assert!(
+            time_from_override("an hour")
+                .unwrap_err()
+                .0
+                .contains("relative time")
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod live;
 mod query;
 mod search;
 mod users;
+mod variables;
 mod write;
 
 use axum::Router;
@@ -57,4 +58,5 @@ pub fn routes() -> Router<AppState> {
         .route("/api/live/push/{stream}", post(write::push))
         .route("/api/live/ws", get(live::websocket))
         .route("/api/ds/query", post(query::query))
+        .route("/api/variables/query", post(variables::query))
 }

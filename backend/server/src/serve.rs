@@ -109,9 +109,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         datasources,
         metrics: metrics.clone(),
         ingest: ingest.clone(),
-        sources,
+        sources: sources.clone(),
         hub: hub.clone(),
-        resolver: Arc::new(DashboardPanels::new(provisioner.clone(), saved)),
+        resolver: Arc::new(DashboardPanels::new(provisioner.clone(), saved, sources)),
     };
 
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);

@@ -6,14 +6,15 @@ use std::collections::BTreeMap;
 use pulsegrid_model::{Labels, Series, SeriesKey};
 use serde::Deserialize;
 
-/// The envelope of every API answer.
+/// The envelope of every API answer: `data` is a query result ([`ApiData`]) or, for the
+/// label endpoints, a list of strings.
 #[derive(Debug, Deserialize)]
-pub(crate) struct ApiResponse {
+pub(crate) struct ApiResponse<T = ApiData> {
     /// `success` or `error`.
     pub(crate) status: String,
     /// The result on success.
-    #[serde(default)]
-    pub(crate) data: Option<ApiData>,
+    #[serde(default = "none")]
+    pub(crate) data: Option<T>,
     /// `bad_data`, `execution`, `timeout`, ...
     #[serde(default, rename = "errorType")]
     pub(crate) error_type: Option<String>,
@@ -22,7 +23,11 @@ pub(crate) struct ApiResponse {
     pub(crate) error: Option<String>,
 }
 
-impl ApiResponse {
+fn none<T>() -> Option<T> {
+    None
+}
+
+impl<T> ApiResponse<T> {
     /// Prometheus' own error text: `bad_data: invalid parameter "query": ...`.
     pub(crate) fn error_message(&self) -> Option<String> {
         let error = self.error.as_deref()?;
@@ -44,7 +49,7 @@ pub(crate) enum ApiData {
     /// A number.
     Scalar(SamplePair),
     /// A string (not plottable).
-    String(serde::de::IgnoredAny),
+    String(SamplePair),
 }
 
 /// One series of a matrix.
@@ -74,6 +79,33 @@ impl SamplePair {
     fn value(&self) -> f64 {
         // Prometheus writes NaN, +Inf and -Inf, which Rust's parser accepts.
         self.1.parse().unwrap_or(f64::NAN)
+    }
+}
+
+/// The lines of a `query_result(expr)` variable query, as Grafana writes them: a vector's
+/// entries as `name{label="value",...} value timestamp_ms`, a scalar's or string's value.
+pub(crate) fn query_result_texts(data: ApiData) -> Result<Vec<String>, String> {
+    match data {
+        ApiData::Vector(entries) => Ok(entries
+            .iter()
+            .map(|e| {
+                crate::variables::query_result_text(
+                    e.metric.get("__name__").map(String::as_str),
+                    e.metric
+                        .iter()
+                        .filter(|(k, _)| k.as_str() != "__name__")
+                        .map(|(k, v)| (k.as_str(), v.as_str())),
+                    &e.value.1,
+                    e.value.time_ms(),
+                )
+            })
+            .collect()),
+        ApiData::Scalar(pair) | ApiData::String(pair) => Ok(vec![pair.1]),
+        ApiData::Matrix(_) => Err(
+            "query_result(expr) needs an instant vector, scalar or string; the expression \
+             gave a range vector"
+                .into(),
+        ),
     }
 }
 
@@ -156,6 +188,18 @@ mod tests {
             {"metric":{"job":"b"},"values":[[1,"+Inf"]]},
             {"metric":{},"values":[[1,"2"]]}]}}"#;
         let r: ApiResponse = serde_json::from_str(body).unwrap();
+        let texts = query_result_texts(
+            serde_json::from_str::<ApiResponse>(
+                r#"{"status":"success","data":{"resultType":"vector","result":[
+                {"metric":{"__name__":"up","job":"a","instance":"h:1"},"value":[1.5,"1"]},
+                {"metric":{},"value":[2,"3"]}]}}"#,
+            )
+            .unwrap()
+            .data
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(texts, [r#"up{instance="h:1",job="a"} 1 1500"#, "{} 3 2000"]);
         let s = to_series(r.data.unwrap(), None, "sum(up)");
         assert_eq!(s[0].name, "up");
         assert_eq!(s[0].labels.get("job"), Some("a"));

@@ -2,15 +2,17 @@
 //! the answer into series.
 
 use pulsegrid_model::{DatasourceConfig, DatasourceKind, Series};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::config::{DEFAULT_SCRAPE_INTERVAL_MS, HttpMethod, PrometheusConfig};
-use super::response::{ApiResponse, to_series};
+use super::response::{ApiData, ApiResponse, query_result_texts, to_series};
 use crate::error::{Result, SourceError};
 use crate::http::snippet;
 use crate::macros::{MacroContext, expand_promql};
 use crate::settings::Target;
 use crate::source::{BoxFuture, LiveMode, QueryRequest, Source};
+use crate::variables::{MetricFindQuery, VariableQuery, VariableValue, metrics_regex};
 
 /// Prometheus refuses a range query of more points than this per series.
 const MAX_POINTS: i64 = 11_000;
@@ -51,9 +53,19 @@ impl PrometheusSource {
     }
 
     async fn call(&self, path: &str, params: &[(&str, String)]) -> Result<ApiResponse> {
+        self.call_with(self.config.method, path, params).await
+    }
+
+    /// A request with `method`, its answer's envelope read with `data` as `T`.
+    async fn call_with<T: DeserializeOwned>(
+        &self,
+        method: HttpMethod,
+        path: &str,
+        params: &[(&str, String)],
+    ) -> Result<ApiResponse<T>> {
         let endpoint = &self.config.endpoint;
         let url = endpoint.url(path);
-        let request = match self.config.method {
+        let request = match method {
             HttpMethod::Post => self.http.post(&url).form(params),
             HttpMethod::Get => self.http.get(&url).query(params),
         };
@@ -67,7 +79,7 @@ impl PrometheusSource {
             .text()
             .await
             .map_err(|e| endpoint.transport_error(e))?;
-        match serde_json::from_str::<ApiResponse>(&body) {
+        match serde_json::from_str::<ApiResponse<T>>(&body) {
             Ok(parsed) if parsed.status == "success" && status.is_success() => Ok(parsed),
             Ok(parsed) => Err(endpoint.upstream(
                 parsed
@@ -80,6 +92,61 @@ impl PrometheusSource {
             ))),
             Err(_) => Err(endpoint.upstream(format!("HTTP {status}: {}", snippet(&body, 300)))),
         }
+    }
+}
+
+impl PrometheusSource {
+    /// The names from `/api/v1/labels` or `/api/v1/label/<label>/values` (GET: the values
+    /// endpoint has no POST form), for series matching `selector` within the range.
+    async fn names(
+        &self,
+        path: &str,
+        selector: Option<&str>,
+        query: &VariableQuery,
+    ) -> Result<Vec<String>> {
+        let mut params = vec![
+            ("start", seconds(query.range.from_ms)),
+            ("end", seconds(query.range.to_ms)),
+        ];
+        if let Some(selector) = selector {
+            params.push(("match[]", selector.to_owned()));
+        }
+        let response: ApiResponse<Vec<String>> =
+            self.call_with(HttpMethod::Get, path, &params).await?;
+        Ok(response.data.unwrap_or_default())
+    }
+
+    /// Answers a variable query in Grafana's Prometheus forms.
+    async fn find(&self, query: &VariableQuery) -> Result<Vec<VariableValue>> {
+        let values = match MetricFindQuery::parse(&query.query)? {
+            MetricFindQuery::LabelNames { selector } => {
+                self.names("/api/v1/labels", selector.as_deref(), query)
+                    .await?
+            }
+            MetricFindQuery::LabelValues { selector, label } => {
+                let path = format!("/api/v1/label/{label}/values");
+                self.names(&path, selector.as_deref(), query).await?
+            }
+            MetricFindQuery::Metrics { regex } => {
+                let regex = metrics_regex(&regex)?;
+                let mut names = self
+                    .names("/api/v1/label/__name__/values", None, query)
+                    .await?;
+                names.retain(|n| regex.is_match(n));
+                names
+            }
+            MetricFindQuery::QueryResult { expr } => {
+                let params = [("query", expr), ("time", seconds(query.range.to_ms))];
+                let response: ApiResponse<ApiData> = self.call("/api/v1/query", &params).await?;
+                let data = response.data.ok_or_else(|| {
+                    self.config
+                        .endpoint
+                        .upstream("answer has status success but no data")
+                })?;
+                query_result_texts(data).map_err(SourceError::InvalidQuery)?
+            }
+        };
+        Ok(values.into_iter().map(VariableValue::new).collect())
     }
 }
 
@@ -143,6 +210,27 @@ impl Source for PrometheusSource {
         LiveMode::Poll {
             every_ms: default_every_ms.max(self.config.time_interval_ms.unwrap_or(0)),
         }
+    }
+
+    /// `label_values(label)`, `label_values(selector, label)`, `label_names()`,
+    /// `label_names(selector)`, `metrics(regex)` and `query_result(expr)`, as Grafana's
+    /// Prometheus datasource answers them.
+    fn variable_values<'a>(
+        &'a self,
+        query: &'a VariableQuery,
+    ) -> BoxFuture<'a, Result<Vec<VariableValue>>> {
+        Box::pin(async move {
+            // Prometheus' `bad_data` (a malformed selector or expression) is the query's fault.
+            self.find(query).await.map_err(|e| match e {
+                SourceError::Upstream { message, .. } if message.starts_with("bad_data") => {
+                    SourceError::InvalidQuery(format!(
+                        "variable query {:?}: {message}",
+                        query.query
+                    ))
+                }
+                other => other,
+            })
+        })
     }
 }
 

@@ -8,10 +8,12 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::metric_tree;
 use super::scenario::Scenario;
 use crate::error::{Result, SourceError};
 use crate::settings::Target;
 use crate::source::{BoxFuture, LiveMode, QueryRequest, Source, SourceEvent};
+use crate::variables::{VariableQuery, VariableValue};
 
 /// The most points one series of a query may have; a finer step is coarsened.
 const MAX_POINTS: i64 = 100_000;
@@ -82,6 +84,19 @@ impl Source for TestdataSource {
 
     fn live_mode(&self, _target: &Value, _default_every_ms: i64) -> LiveMode {
         LiveMode::Subscribe
+    }
+
+    /// Grafana TestData's name tree: `*` -> `A`, `B`, `C`; `A.*` -> `AA`, `AB`, `AC`.
+    fn variable_values<'a>(
+        &'a self,
+        query: &'a VariableQuery,
+    ) -> BoxFuture<'a, Result<Vec<VariableValue>>> {
+        Box::pin(async move {
+            Ok(metric_tree::query(&query.query)
+                .into_iter()
+                .map(VariableValue::new)
+                .collect())
+        })
     }
 
     fn subscribe<'a>(

@@ -3,12 +3,18 @@
 //! Frame messages are assembled from a per-subscription prefix (the `sub` id escaped once)
 //! and the topic's shared `series` JSON, so nothing is serialized per client.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
+
+use super::{InlineRequest, PanelRequest};
 
 /// The window a panel subscription gets when the client names none.
 pub(crate) const DEFAULT_FROM: &str = "now-5m";
 /// See [`DEFAULT_FROM`].
 pub(crate) const DEFAULT_TO: &str = "now";
+/// The largest `maxDataPoints` a client may ask for (a very wide screen is ~8000 px).
+pub(crate) const MAX_DATA_POINTS: u64 = 100_000;
+/// The most targets an inline subscription may carry.
+pub(crate) const MAX_INLINE_TARGETS: usize = 26;
 
 /// A client request.
 #[derive(Debug, PartialEq)]
@@ -23,12 +29,9 @@ pub(crate) enum ClientOp {
 #[derive(Debug, PartialEq)]
 pub(crate) enum Watch {
     /// The queries of a dashboard panel over a relative window.
-    Panel {
-        dashboard: String,
-        panel: i64,
-        from: String,
-        to: String,
-    },
+    Panel(Box<PanelRequest>),
+    /// Queries the client sends itself (the panel editor's unsaved edits).
+    Inline(Box<InlineRequest>),
     /// An ingested or pushed stream.
     Stream(String),
 }
@@ -101,9 +104,87 @@ pub(crate) fn parse_client_op(text: &str) -> Result<ClientOp, OpError> {
             what: Watch::Stream(stream),
         });
     }
+    let from = text_field("from")?.unwrap_or_else(|| DEFAULT_FROM.to_owned());
+    let to = text_field("to")?.unwrap_or_else(|| DEFAULT_TO.to_owned());
+    let vars = match map.get("vars") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(vars)) => vars.clone(),
+        Some(other) => {
+            return Err(fail(format!(
+                "subscribe: field \"vars\": expected an object of variable values \
+                 ({{\"name\": \"value\" or [\"a\", \"b\"]}}), found {other}"
+            )));
+        }
+    };
+    let max_data_points = match map.get("maxDataPoints") {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(
+            value
+                .as_u64()
+                .filter(|n| (1..=MAX_DATA_POINTS).contains(n))
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| {
+                    fail(format!(
+                        "subscribe: field \"maxDataPoints\": expected a whole number from 1 \
+                         to {MAX_DATA_POINTS} (the panel's width in pixels), found {value}"
+                    ))
+                })?,
+        ),
+    };
+    let shift = text_field("shift")?.filter(|s| !s.trim().is_empty());
+    if let Some(shift) = &shift
+        && let Err(e) = pulsegrid_model::parse_duration_ms(shift)
+    {
+        return Err(fail(format!(
+            "subscribe: field \"shift\": {e}; expected how far back to move the window, e.g. 1d"
+        )));
+    }
+    if let Some(targets) = map.get("targets") {
+        let targets = match targets {
+            Value::Array(items) if !items.is_empty() && items.len() <= MAX_INLINE_TARGETS => {
+                items.clone()
+            }
+            other => {
+                return Err(fail(format!(
+                    "subscribe: field \"targets\": expected an array of 1 to \
+                     {MAX_INLINE_TARGETS} query objects, found {}",
+                    shorten(other)
+                )));
+            }
+        };
+        if let Some(i) = targets.iter().position(|t| !t.is_object()) {
+            return Err(fail(format!(
+                "subscribe: field \"targets[{i}]\": expected a query object, found {}",
+                shorten(&targets[i])
+            )));
+        }
+        let datasource = match map.get("datasource") {
+            None | Some(Value::Null) => None,
+            Some(ds @ (Value::Object(_) | Value::String(_))) => Some(ds.clone()),
+            Some(other) => {
+                return Err(fail(format!(
+                    "subscribe: field \"datasource\": expected {{\"uid\": ...}}, a uid or \
+                     name, or null for the default, found {other}"
+                )));
+            }
+        };
+        return Ok(ClientOp::Subscribe {
+            sub,
+            what: Watch::Inline(Box::new(InlineRequest {
+                dashboard: text_field("dashboard")?,
+                datasource,
+                targets,
+                from,
+                to,
+                vars,
+                max_data_points,
+                shift,
+            })),
+        });
+    }
     let Some(dashboard) = text_field("dashboard")? else {
         return Err(fail(
-            "subscribe: expected \"dashboard\" and \"panel\", or \"stream\"".into(),
+            "subscribe: expected \"dashboard\" and \"panel\", \"stream\", or \"targets\"".into(),
         ));
     };
     let panel = match map.get("panel") {
@@ -114,13 +195,25 @@ pub(crate) fn parse_client_op(text: &str) -> Result<ClientOp, OpError> {
     .ok_or_else(|| fail("subscribe: field \"panel\": expected the panel's numeric id".into()))?;
     Ok(ClientOp::Subscribe {
         sub,
-        what: Watch::Panel {
+        what: Watch::Panel(Box::new(PanelRequest {
             dashboard,
             panel,
-            from: text_field("from")?.unwrap_or_else(|| DEFAULT_FROM.to_owned()),
-            to: text_field("to")?.unwrap_or_else(|| DEFAULT_TO.to_owned()),
-        },
+            from,
+            to,
+            vars,
+            max_data_points,
+            shift,
+        })),
     })
+}
+
+/// A JSON value for an error message, cut short.
+fn shorten(value: &Value) -> String {
+    let text = value.to_string();
+    match text.char_indices().nth(80) {
+        Some((at, _)) => format!("{}...", &text[..at]),
+        None => text,
+    }
 }
 
 /// The two frame prefixes of one subscription, `sub` escaped once.
@@ -197,12 +290,13 @@ mod tests {
             op,
             Ok(ClientOp::Subscribe {
                 sub: "a".into(),
-                what: Watch::Panel {
+                what: Watch::Panel(Box::new(PanelRequest {
                     dashboard: "d1".into(),
                     panel: 3,
                     from: "now-1h".into(),
-                    to: "now".into()
-                }
+                    to: "now".into(),
+                    ..PanelRequest::default()
+                }))
             })
         );
         let op = parse_client_op(r#"{"op":"subscribe","sub":"b","stream":"plant"}"#);
@@ -227,6 +321,68 @@ mod tests {
                 .message
                 .contains("panel")
         );
+    }
+
+    #[test]
+    fn reads_vars_width_and_shift_of_panel_subscriptions() {
+        let op = parse_client_op(
+            r#"{"op":"subscribe","sub":"a","dashboard":"d1","panel":3,
+                "vars":{"site":["north","south"],"env":"prod"},"maxDataPoints":640,"shift":"1d"}"#,
+        );
+        let Ok(ClientOp::Subscribe {
+            what: Watch::Panel(req),
+            ..
+        }) = op
+        else {
+            panic!("{op:?}");
+        };
+        assert_eq!(
+            (req.from.as_str(), req.to.as_str()),
+            (DEFAULT_FROM, DEFAULT_TO)
+        );
+        assert_eq!(req.vars["site"], json!(["north", "south"]));
+        assert_eq!(req.max_data_points, Some(640));
+        assert_eq!(req.shift.as_deref(), Some("1d"));
+    }
+
+    #[test]
+    fn reads_inline_subscriptions() {
+        let op = parse_client_op(
+            r#"{"op":"subscribe","sub":"e","datasource":{"uid":"testdata"},
+                "targets":[{"refId":"A","scenarioId":"random_walk"}],"from":"now-15m","to":"now",
+                "maxDataPoints":300,"vars":{"x":"1"}}"#,
+        );
+        let Ok(ClientOp::Subscribe {
+            what: Watch::Inline(req),
+            ..
+        }) = op
+        else {
+            panic!("{op:?}");
+        };
+        assert_eq!(req.datasource, Some(json!({"uid": "testdata"})));
+        assert_eq!(req.targets.len(), 1);
+        assert_eq!(req.from, "now-15m");
+        assert_eq!(req.max_data_points, Some(300));
+        assert_eq!(req.vars["x"], "1");
+        assert_eq!(req.dashboard, None);
+    }
+
+    #[test]
+    fn bad_new_fields_are_named() {
+        let err = |t: &str| parse_client_op(t).unwrap_err().message;
+        let panel = r#""op":"subscribe","sub":"x","dashboard":"d","panel":1"#;
+        assert!(err(&format!(r#"{{{panel},"vars":[1]}}"#)).contains("\"vars\""));
+        assert!(err(&format!(r#"{{{panel},"maxDataPoints":0}}"#)).contains("\"maxDataPoints\""));
+        assert!(err(&format!(r#"{{{panel},"maxDataPoints":"wide"}}"#)).contains("maxDataPoints"));
+        assert!(err(&format!(r#"{{{panel},"shift":"yesterday"}}"#)).contains("\"shift\""));
+        let inline = r#""op":"subscribe","sub":"x""#;
+        assert!(err(&format!(r#"{{{inline},"targets":[]}}"#)).contains("\"targets\""));
+        assert!(err(&format!(r#"{{{inline},"targets":[{{}},3]}}"#)).contains("\"targets[1]\""));
+        assert!(
+            err(&format!(r#"{{{inline},"targets":[{{}}],"datasource":5}}"#))
+                .contains("\"datasource\"")
+        );
+        assert!(err(&format!(r#"{{{inline}}}"#)).contains("targets"));
     }
 
     #[test]

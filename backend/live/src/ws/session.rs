@@ -17,9 +17,14 @@ use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use super::outbox::Outbox;
 use super::protocol::{ClientOp, FramePrefix, Watch, error_frame, parse_client_op, status_frame};
+use super::queries::query_specs;
 use super::{MAX_SUBSCRIPTIONS, PanelResolver};
-use crate::hub::{Hub, QuerySpec, Subscription};
+use crate::hub::{Hub, Subscription};
 use crate::topic::{LiveEvent, Topic};
+
+/// Messages the session queues from ready topic events before it writes and flushes them
+/// together. Bounded so one busy connection cannot hold a worker for long.
+const WRITE_BATCH: usize = 32;
 
 /// A topic event tagged with the subscription slot and the topic's index in it.
 #[derive(Debug)]
@@ -134,8 +139,17 @@ impl Session {
         }
     }
 
-    /// One step of the connection: writes make progress first, then the first ready input.
+    /// One step of the connection: topic events already waiting are gathered first (up to
+    /// [`WRITE_BATCH`] queued messages), then writes make progress, then the first ready
+    /// input. Gathering before writing lets the frames that arrived together leave in one
+    /// flush, one `send`, instead of one `send` each.
     fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Step> {
+        if self.outbox.len() < WRITE_BATCH
+            && self.outbox.has_room()
+            && let Poll::Ready(Some(tagged)) = self.events.poll_next_unpin(cx)
+        {
+            return Poll::Ready(Step::Event(tagged));
+        }
         if let Err(e) = self.poll_writes(cx) {
             tracing::debug!(error = %e, "live socket write failed");
             return Poll::Ready(Step::Closed);
@@ -225,35 +239,17 @@ impl Session {
         let mut subscriptions: Vec<Subscription> = Vec::new();
         match what {
             Watch::Stream(stream) => subscriptions.push(self.hub.subscribe_stream(&stream)),
-            Watch::Panel {
-                dashboard,
-                panel,
-                from,
-                to,
-            } => {
-                let queries = match self.resolver.resolve(&dashboard, panel) {
-                    Ok(queries) if queries.is_empty() => {
-                        let message =
-                            format!("dashboard {dashboard:?} panel {panel} has no queries");
-                        return self.reply_error(&id, &message);
-                    }
-                    Ok(queries) => queries,
+            what @ (Watch::Panel(_) | Watch::Inline(_)) => {
+                let specs = match query_specs(self.resolver.as_ref(), &what) {
+                    Ok(specs) => specs.unwrap_or_default(),
                     Err(message) => return self.reply_error(&id, &message),
                 };
-                for query in queries {
-                    let ref_id = query
+                for spec in specs {
+                    let ref_id = spec
                         .target
                         .get("refId")
                         .and_then(Value::as_str)
                         .map(str::to_owned);
-                    let spec = QuerySpec {
-                        datasource: query.datasource,
-                        target: query.target,
-                        from: from.clone(),
-                        to: to.clone(),
-                        max_data_points: query.max_data_points,
-                        refresh_ms: query.refresh_ms,
-                    };
                     match self.hub.subscribe_query(spec) {
                         Ok(subscription) => subscriptions.push(subscription),
                         Err(e) => {

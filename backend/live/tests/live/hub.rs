@@ -5,7 +5,7 @@ use std::sync::Arc;
 use pulsegrid_live::{HubConfig, HubError, LiveEvent, QuerySpec};
 use serde_json::{Value, json};
 
-use crate::fakes::{PollSource, now_ms, series};
+use crate::fakes::{ManualSource, PollSource, now_ms, series};
 use crate::{hub_with, test_config};
 
 fn spec(target: Value) -> QuerySpec {
@@ -16,6 +16,7 @@ fn spec(target: Value) -> QuerySpec {
         to: "now".into(),
         max_data_points: 100,
         refresh_ms: Some(3_600_000),
+        poll_only: false,
     }
 }
 
@@ -91,4 +92,48 @@ async fn lagging_subscriber_is_told_and_can_resync() {
     assert_eq!(window[0]["v"], json!([0.0, 1.0, 2.0, 3.0, 4.0]));
     hub.publish_stream("elsewhere", vec![series("p", &[(now, 1.0)])]);
     assert_eq!(hub.stats().topics, 1);
+}
+
+/// A shifted ("compare with") window is polled even on a streaming source, never followed
+/// live, and is a topic of its own.
+#[tokio::test]
+async fn shifted_window_is_polled_not_streamed() {
+    let source = Arc::new(ManualSource::new("stream"));
+    let day_ago = now_ms() - 86_400_000;
+    *source.initial.lock().unwrap() = vec![series("p", &[(day_ago - 60_000, 1.0)])];
+    let hub = hub_with(vec![source.clone()], test_config());
+    let shifted = QuerySpec {
+        datasource: Some(json!({"uid": "stream"})),
+        from: "now-5m-1d".into(),
+        to: "now-1d".into(),
+        refresh_ms: Some(20),
+        poll_only: true,
+        ..spec(json!({"expr": "p"}))
+    };
+    let mut sub = hub.subscribe_query(shifted).unwrap();
+    match sub.recv().await {
+        Some(LiveEvent::Frame {
+            replace: true,
+            series,
+            ..
+        }) => assert!(series.contains(&(day_ago - 60_000).to_string()), "{series}"),
+        other => panic!("expected the shifted window, got {other:?}"),
+    }
+    // A new point inside the shifted window arrives by the next poll.
+    source
+        .initial
+        .lock()
+        .unwrap()
+        .push(series("q", &[(day_ago - 30_000, 2.0)]));
+    let next = tokio::time::timeout(std::time::Duration::from_secs(5), sub.recv())
+        .await
+        .expect("a polled frame");
+    assert!(matches!(next, Some(LiveEvent::Frame { .. })), "{next:?}");
+    assert_eq!(source.subscribers(), 0, "no live upstream subscription");
+    let live = QuerySpec {
+        datasource: Some(json!({"uid": "stream"})),
+        ..spec(json!({"expr": "p"}))
+    };
+    let _live = hub.subscribe_query(live).unwrap();
+    assert_eq!(hub.stats().topics, 2);
 }

@@ -1,8 +1,14 @@
 //! The `pulsegrid` source: series written to `/write`, `/api/v2/write` and
 //! `/api/live/push/{stream}`, and Pulsegrid's own metrics, selected with a Prometheus-style
 //! selector (`line_pressure{site="north"}`) in the target's `expr` (or `selector`, `query`).
+//! Its variable queries take Grafana's Prometheus forms over the ingested series:
+//! `label_values(...)`, `label_names(...)`, `metrics(regex)` and `query_result(selector)`.
 
-use pulsegrid_connectors::{BoxFuture, LiveMode, QueryRequest, Source, SourceError, SourceEvent};
+use pulsegrid_connectors::variables::{metrics_regex, query_result_text};
+use pulsegrid_connectors::{
+    BoxFuture, LiveMode, MetricFindQuery, QueryRequest, Source, SourceError, SourceEvent,
+    VariableQuery, VariableValue,
+};
 use pulsegrid_ingest::SeriesStore;
 use pulsegrid_model::selector::SeriesSelector;
 use pulsegrid_model::{DatasourceKind, Series, TimeRange};
@@ -45,6 +51,71 @@ fn selector(target: &Value) -> Result<SeriesSelector, SourceError> {
         .map_err(|e| SourceError::InvalidQuery(format!("expr {text:?}: {e}")))
 }
 
+/// A selector read from a variable query; the error names it.
+fn parse_selector(text: &str) -> Result<SeriesSelector, SourceError> {
+    SeriesSelector::parse(text)
+        .map_err(|e| SourceError::InvalidQuery(format!("selector {text:?}: {e}")))
+}
+
+impl PulsegridSource {
+    /// The series matching `selector` (every series without one) with points in `range`.
+    fn series(&self, selector: Option<&str>, range: TimeRange) -> Result<Vec<Series>, SourceError> {
+        let selector = match selector {
+            Some(text) => parse_selector(text)?,
+            None => parse_selector(r#"{__name__=~".+"}"#)?,
+        };
+        let mut series = self.store.query(&selector, range);
+        series.retain(|s| !s.is_empty());
+        Ok(series)
+    }
+
+    /// Answers a variable query over the ingested series.
+    fn find(&self, query: &VariableQuery) -> Result<Vec<VariableValue>, SourceError> {
+        let range = query.range;
+        let values: Vec<String> = match MetricFindQuery::parse(&query.query)? {
+            MetricFindQuery::LabelNames { selector } => {
+                let series = self.series(selector.as_deref(), range)?;
+                let mut names = vec!["__name__".to_owned()];
+                for s in &series {
+                    names.extend(s.labels.iter().map(|(k, _)| k.to_owned()));
+                }
+                names
+            }
+            MetricFindQuery::LabelValues { selector, label } => self
+                .series(selector.as_deref(), range)?
+                .iter()
+                .filter_map(|s| match label.as_str() {
+                    "__name__" => Some(s.name.clone()),
+                    other => s.labels.get(other).map(str::to_owned),
+                })
+                .filter(|v| !v.is_empty())
+                .collect(),
+            MetricFindQuery::Metrics { regex } => {
+                let regex = metrics_regex(&regex)?;
+                self.series(None, range)?
+                    .into_iter()
+                    .map(|s| s.name)
+                    .filter(|name| regex.is_match(name))
+                    .collect()
+            }
+            MetricFindQuery::QueryResult { expr } => self
+                .series(Some(&expr), range)?
+                .iter()
+                .filter_map(|s| {
+                    let (t, v) = (s.t.last()?, s.v.last()?);
+                    Some(query_result_text(
+                        Some(&s.name),
+                        s.labels.iter(),
+                        &v.to_string(),
+                        *t,
+                    ))
+                })
+                .collect(),
+        };
+        Ok(values.into_iter().map(VariableValue::new).collect())
+    }
+}
+
 impl Source for PulsegridSource {
     fn uid(&self) -> &str {
         PULSEGRID_UID
@@ -66,6 +137,16 @@ impl Source for PulsegridSource {
 
     fn live_mode(&self, _target: &Value, _default_every_ms: i64) -> LiveMode {
         LiveMode::Subscribe
+    }
+
+    /// `label_values(label)`, `label_values(selector, label)`, `label_names()`,
+    /// `label_names(selector)`, `metrics(regex)` and `query_result(selector)` (each series'
+    /// latest point) over the series ingested within the range.
+    fn variable_values<'a>(
+        &'a self,
+        query: &'a VariableQuery,
+    ) -> BoxFuture<'a, Result<Vec<VariableValue>, SourceError>> {
+        Box::pin(async move { self.find(query) })
     }
 
     fn subscribe<'a>(
