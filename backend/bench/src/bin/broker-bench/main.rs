@@ -10,6 +10,7 @@
 mod brokers;
 mod latency;
 mod publish;
+mod replay;
 mod report;
 mod throughput;
 
@@ -91,6 +92,7 @@ fn main() -> anyhow::Result<()> {
                 rows.push(Row {
                     kind,
                     throughput: Err(failed.clone()),
+                    replay: None,
                     latency: bin.as_ref().map(|_| Err(failed)),
                 });
                 continue;
@@ -106,6 +108,30 @@ fn main() -> anyhow::Result<()> {
         if let Err(e) = &throughput {
             eprintln!("  failed: {e}");
         }
+        let replay = (kind == Kind::Mqtt).then(|| {
+            eprintln!("[{}] recording a subscriber connection", kind.label());
+            let path = std::env::temp_dir().join("pulsegrid-broker-bench-mosquitto.capture");
+            replay::record(
+                &broker,
+                args.messages,
+                Duration::from_secs_f64(args.flood_seconds),
+                &path,
+            )
+            .and_then(|capture| {
+                eprintln!(
+                    "[{}] replaying {} ({} bytes, {} PUBLISH)",
+                    kind.label(),
+                    capture.path.display(),
+                    capture.stream_bytes(),
+                    capture.publishes
+                );
+                let capture = std::sync::Arc::new(capture);
+                let result = replay::run(&broker, &capture)?;
+                Ok((capture, result))
+            })
+            .map_err(|e| format!("{e:#}"))
+            .inspect_err(|e| eprintln!("  failed: {e}"))
+        });
         let latency = bin.as_ref().map(|bin| {
             eprintln!("[{}] latency at {}/s", kind.label(), args.rate);
             runtime
@@ -121,6 +147,7 @@ fn main() -> anyhow::Result<()> {
         rows.push(Row {
             kind,
             throughput,
+            replay,
             latency,
         });
     }

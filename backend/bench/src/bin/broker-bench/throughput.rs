@@ -32,7 +32,8 @@ use crate::publish::{self, Plan, Progress};
 const HUB_BUFFER: usize = 64;
 /// The core the subscriber runs on; the publisher and the brokers get the other.
 const SUBSCRIBER_CPU: &str = "0";
-const PUBLISHER_CPU: &str = "1";
+/// See [`SUBSCRIBER_CPU`].
+pub(crate) const PUBLISHER_CPU: &str = "1";
 /// After the publisher is done, the measurement ends when nothing arrives for this long.
 const DRAIN_IDLE: Duration = Duration::from_secs(1);
 /// Before that, a silence this long is a failure.
@@ -135,7 +136,7 @@ pub(crate) fn run(broker: &Broker, count: u64, max: Duration) -> anyhow::Result<
 }
 
 /// The subscriber thread: pinned, its own runtime, the connector's `subscribe`.
-fn subscribe(
+pub(crate) fn subscribe(
     ds: DatasourceConfig,
     target: Value,
     progress: &Progress,
