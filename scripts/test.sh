@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 [ -x /usr/bin/prometheus ] || need_apt+=(prometheus)
+[ -x /usr/bin/amtool ] || need_apt+=(prometheus-alertmanager)
 [ -x /usr/bin/victoria-metrics ] || need_apt+=(victoria-metrics)
 [ -x /usr/bin/influxd ] || need_apt+=(influxdb)
 [ -x /usr/sbin/nats-server ] || need_apt+=(nats-server)
@@ -44,6 +45,10 @@ python3 -c "import kafka" 2>/dev/null || python3 -m pip install -q kafka-python
 status=0
 cargo test --workspace --locked --no-fail-fast "$@" || status=$?
 
-# The browser UI: type check and unit tests (Vitest); build.rs has run `npm ci` in web/.
+# The browser UI: unit tests (Vitest), then end-to-end tests in headless Chromium against the
+# `pulsegrid` binary that `cargo test` just built (build.rs has run `npm ci` in web/).
+cargo build --locked --bin pulsegrid
 (cd web && npm run typecheck --silent && npx vitest run) || status=$?
+bin="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/pulsegrid"
+(cd web && PULSEGRID_BIN="$bin" node e2e/run.mjs) || status=$?
 exit "$status"

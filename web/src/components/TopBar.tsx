@@ -28,7 +28,7 @@ export function TopBar({ title, children }: { title?: string; children?: Compone
       </button>
       {user && !user.isAnonymous ? (
         <>
-          <span class="badge" title={`role: ${user.role}`}>
+          <span class="badge" data-testid="user-badge" title={`role: ${user.role}`}>
             {user.login}
           </span>
           <button type="button" onClick={logout}>

@@ -53,12 +53,12 @@ export function Legend(props: LegendProps) {
   }
   const label = (it: LegendItem) =>
     click ? (
-      <button type="button" class={`pg-legend-item${it.off ? ' off' : ''}`} onClick={onClick(it.key)} title={it.label}>
+      <button type="button" data-testid="legend-item" class={`pg-legend-item${it.off ? ' off' : ''}`} onClick={onClick(it.key)} title={it.label}>
         <Swatch color={it.color} dashed={it.dashed} kind={props.swatch} />
         <span>{it.label}</span>
       </button>
     ) : (
-      <span class={`pg-legend-item${it.off ? ' off' : ''}`}>
+      <span data-testid="legend-item" class={`pg-legend-item${it.off ? ' off' : ''}`}>
         <Swatch color={it.color} dashed={it.dashed} kind={props.swatch} />
         <span>{it.label}</span>
       </span>

@@ -41,7 +41,16 @@ export function Plot(props: PlotProps) {
     if (!host.current) return;
     const width = Math.max(1, Math.floor(p.width));
     const height = Math.max(1, Math.floor(p.height));
-    const u = new uPlot({ ...p.options, width, height }, p.data, host.current);
+    // Each draw bumps `data-drawn` on the panel, a cheap signal for tests and benchmarks.
+    let draws = 0;
+    const marked: uPlot.Options['hooks'] = {
+      ...p.options.hooks,
+      draw: [
+        ...(p.options.hooks?.draw ?? []),
+        (u: uPlot) => u.root.closest('section.panel')?.setAttribute('data-drawn', String(++draws)),
+      ],
+    };
+    const u = new uPlot({ ...p.options, width, height, hooks: marked }, p.data, host.current);
     plot.current = u;
     shown.current = { data: p.data, version: p.version, width, height };
     p.onCreate?.(u);

@@ -180,7 +180,7 @@ export function DashboardPage({ uid }: { uid: string }) {
     <>
       <TopBar title={dashboard.title}>
         {provisioned && (
-          <span class="badge" title={`Provisioned from ${loaded.meta.provisionedExternalId ?? 'a file'}`}>
+          <span class="badge" data-testid="provisioned-badge" title={`Provisioned from ${loaded.meta.provisionedExternalId ?? 'a file'}`}>
             provisioned
           </span>
         )}
@@ -231,7 +231,7 @@ export function DashboardPage({ uid }: { uid: string }) {
             items.map((it) => {
               const box = pixelBox(it.pos, width);
               const style = { left: `${box.left}px`, top: `${box.top}px`, width: `${box.width}px`, height: `${box.height}px` };
-              const title = interpolate(it.panel.title ?? '', { ...variables.values, ...(it.vars ?? {}) });
+              const title = interpolate(it.panel.title ?? '', { ...variables.values, ...(it.vars ?? {}) }, 'text');
               if (it.panel.type === 'row') {
                 const isCollapsed = collapsed.get(it.panel.id) ?? !!it.panel.collapsed;
                 const hidden = it.panel.panels?.length ?? 0;

@@ -9,6 +9,7 @@ import { liveClient, type LiveMessage, type SubscribeSpec } from '../../live/soc
 import { panelRenderer } from '../../panels/registry';
 import type { Crosshair, TimeRange } from '../../panels/types';
 import { panelFrames } from './pipeline';
+import { displayName } from '../../data/frame';
 
 export interface PanelContext {
   dashboardUid: string;
@@ -40,8 +41,12 @@ export interface PanelViewProps {
 
 type Status = { kind: 'down' | 'error'; message: string } | null;
 
-/** Subscribes to a panel's data; returns the data, its status, and re-renders once per frame. */
-function useLive(spec: SubscribeSpec | null, windowMs: number, paused: boolean, epoch: number) {
+/**
+ * Subscribes to a panel's data; returns the data, its status, and re-renders once per frame.
+ * While the panel is scrolled out of view, appended points are kept but not drawn: the panel
+ * catches up in one render when it comes back into view (a replace frame always renders).
+ */
+function useLive(spec: SubscribeSpec | null, windowMs: number, paused: boolean, epoch: number, visible: { current: boolean; onShow?: () => void }) {
   const data = useMemo(() => new PanelData(windowMs), [JSON.stringify(spec), epoch]);
   const [version, setVersion] = useState(0);
   const [status, setStatus] = useState<Status>(null);
@@ -51,7 +56,13 @@ function useLive(spec: SubscribeSpec | null, windowMs: number, paused: boolean, 
   useEffect(() => {
     if (!spec) return;
     let raf = 0;
-    const schedule = () => {
+    let pending = false;
+    const schedule = (force: boolean) => {
+      if (!force && !visible.current) {
+        pending = true;
+        return;
+      }
+      pending = false;
       if (raf) return;
       raf = requestAnimationFrame(() => {
         raf = 0;
@@ -63,15 +74,21 @@ function useLive(spec: SubscribeSpec | null, windowMs: number, paused: boolean, 
         if (pausedRef.current && !msg.replace) return;
         data.apply(msg.replace, msg.series);
         if (msg.replace) setStatus((s) => (s?.kind === 'error' ? null : s));
-        schedule();
+        schedule(msg.replace);
       } else if (msg.op === 'status') {
         setStatus(msg.source === 'down' ? { kind: 'down', message: msg.message || 'the data source is down' } : null);
       } else if (msg.op === 'error') {
         setStatus({ kind: 'error', message: msg.message });
       }
     });
+    const previousOnShow = visible.onShow;
+    visible.onShow = () => {
+      previousOnShow?.();
+      if (pending) schedule(true);
+    };
     return () => {
       off();
+      visible.onShow = previousOnShow;
       if (raf) cancelAnimationFrame(raf);
     };
   }, [data]);
@@ -86,6 +103,19 @@ export function PanelView({ panel, savedId, title, vars, ctx, compare, onEdit, o
   const body = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState({ width: 0, height: 0 });
   const [menu, setMenu] = useState(false);
+  const visible = useRef<{ current: boolean; onShow?: () => void }>({ current: true }).current;
+  useEffect(() => {
+    const el = body.current;
+    if (!el || typeof IntersectionObserver !== 'function') return;
+    const io = new IntersectionObserver((entries) => {
+      const shown = entries[entries.length - 1].isIntersecting;
+      const was = visible.current;
+      visible.current = shown;
+      if (shown && !was) visible.onShow?.();
+    });
+    io.observe(el);
+    return () => io.disconnect();
+  }, []);
   useEffect(() => {
     const el = body.current;
     if (!el) return;
@@ -106,9 +136,9 @@ export function PanelView({ panel, savedId, title, vars, ctx, compare, onEdit, o
     if (savedId !== null) return { dashboard: ctx.dashboardUid, panel: savedId, ...common };
     return { datasource: panel.datasource ?? null, targets: panel.targets ?? [], ...common };
   }, [panel, savedId, ctx.dashboardUid, ctx.from, ctx.to, allVars, size.width > 0]);
-  const live = useLive(base, rangeMs(ctx.from, ctx.range), ctx.paused, ctx.refreshKey);
+  const live = useLive(base, rangeMs(ctx.from, ctx.range), ctx.paused, ctx.refreshKey, visible);
   const compareSpec = useMemo(() => (base && compare ? { ...base, shift: compare } : null), [base, compare]);
-  const overlayLive = useLive(compareSpec, rangeMs(ctx.from, ctx.range), ctx.paused, ctx.refreshKey);
+  const overlayLive = useLive(compareSpec, rangeMs(ctx.from, ctx.range), ctx.paused, ctx.refreshKey, visible);
 
   const pipeline = useMemo(() => panelFrames(panel, live.data.series), [panel, live.version, live.data]);
   const overlay = useMemo(() => {
@@ -117,7 +147,7 @@ export function PanelView({ panel, savedId, title, vars, ctx, compare, onEdit, o
     const out = panelFrames(panel, overlayLive.data.series, shiftMs);
     for (const f of out.frames) {
       f.name = `${f.name ?? ''} (${compare} ago)`;
-      for (const field of f.fields) if (field.type !== 'time') field.config = { ...field.config, displayName: `${field.config.displayName ?? field.name} (${compare} ago)` };
+      for (const field of f.fields) if (field.type !== 'time') field.config = { ...field.config, displayName: `${displayName(field)} (${compare} ago)` };
     }
     return out.frames;
   }, [panel, overlayLive.version, overlayLive.data, compareSpec]);
@@ -165,7 +195,7 @@ export function PanelView({ panel, savedId, title, vars, ctx, compare, onEdit, o
         </div>
       </header>
       {status && (
-        <div class={`panel-status${status.kind === 'down' ? ' warn' : ''}`} role="status" data-testid="panel-status">
+        <div class={`panel-status${status.kind === 'down' ? ' warn' : ''}`} role="status" data-testid="panel-status" title={status.message}>
           {status.kind === 'down' ? `Data source down: ${status.message}` : `Error: ${status.message}`}
         </div>
       )}
@@ -176,7 +206,7 @@ export function PanelView({ panel, savedId, title, vars, ctx, compare, onEdit, o
       )}
       <div class="panel-body" ref={body}>
         {!Renderer ? (
-          <div class="panel-notice">Panel type "{panel.type}" is not supported by Pulsegrid</div>
+          <div class="panel-notice" data-testid="panel-notice">Panel type "{panel.type}" is not supported by Pulsegrid</div>
         ) : size.width > 0 ? (
           <Renderer
             panel={{ ...panel, title }}

@@ -3,7 +3,7 @@
 /** "No data" (or the field's `noValue` text), centered in the panel. */
 export function NoData({ text }: { text?: string }) {
   return (
-    <div class="panel-notice" role="status">
+    <div class="panel-notice" data-testid="panel-notice" role="status">
       {text || 'No data'}
     </div>
   );

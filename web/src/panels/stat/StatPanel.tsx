@@ -91,7 +91,7 @@ function StatCell({ value, w, h, x, y, layout, options, center, timeRange, versi
           </div>
         )}
         {layout.showValue && (
-          <div class="stat-value" style={{ fontSize: layout.valueSize, color: valueColor }}>
+          <div class="stat-value" data-testid="stat-value" style={{ fontSize: layout.valueSize, color: valueColor }}>
             {value.prefix && <span class="unit">{value.prefix}</span>}
             {value.text}
             {value.suffix && <span class="unit">{value.suffix}</span>}

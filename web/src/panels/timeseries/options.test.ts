@@ -305,3 +305,13 @@ describe('legend and tooltip', () => {
     expect(sizeClass(1200, 600)).toBe('l');
   });
 });
+
+describe('tickDecimals', () => {
+  it('gives a tick step the decimals it needs', async () => {
+    const { tickDecimals } = await import('./options');
+    expect(tickDecimals(0.5)).toBe(1);
+    expect(tickDecimals(0.25)).toBe(2);
+    expect(tickDecimals(10)).toBe(0);
+    expect(tickDecimals(undefined)).toBeNull();
+  });
+});

@@ -535,7 +535,11 @@ export function buildPlotOptions(model: TimeSeriesModel, env: BuildEnv): PlotOpt
       space: ySpace,
       gap: 6,
       size: axisSize(theme),
-      values: (_u, splits) => splits.map((v) => (v == null ? '' : formatNumber(v, sc.unit, sc.decimals))),
+      values: (_u, splits, _axis, _space, incr) => {
+        // Without explicit decimals, ticks get as many as their step needs (0.5 → "0.5").
+        const decimals = sc.decimals ?? tickDecimals(incr);
+        return splits.map((v) => (v == null ? '' : formatNumber(v, sc.unit, decimals)));
+      },
     });
     if (sc.placement !== 'hidden' && used) firstShown = false;
   }
@@ -598,4 +602,13 @@ function configKey(c: FieldConfig): string {
   let k = configKeys.get(c);
   if (k === undefined) configKeys.set(c, (k = JSON.stringify(c)));
   return k;
+}
+
+/** Decimals a tick step needs: 0.5 → 1, 0.25 → 2, 10 → 0; null when unknown. */
+export function tickDecimals(incr: number | undefined): number | null {
+  if (!incr || !Number.isFinite(incr) || incr <= 0) return null;
+  for (let d = 0; d <= 10; d++) {
+    if (Math.abs(Math.round(incr * 10 ** d) - incr * 10 ** d) < 1e-6 * 10 ** d) return d;
+  }
+  return null;
 }
