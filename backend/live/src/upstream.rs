@@ -37,15 +37,22 @@ pub(crate) struct QueryJob {
 }
 
 impl QueryJob {
-    /// The request for the window as of now, its range aligned to the step so that points
-    /// keep their timestamps from one poll to the next.
-    fn request(&self) -> Result<QueryRequest, String> {
+    /// The request for the window as of now, its start aligned to the step so that points
+    /// keep their timestamps from one poll to the next. Polls align the end too (as Grafana
+    /// does, so a step is never evaluated in the future); a followed stream keeps the real end,
+    /// or the points between the aligned end and now would be in neither the window nor the
+    /// stream.
+    fn request(&self, align_end: bool) -> Result<QueryRequest, String> {
         let range = TimeRange::parse(&self.from, &self.to, now_ms()).map_err(|e| e.to_string())?;
         let mut req = QueryRequest::new(self.target.clone(), range, self.max_data_points, 0);
         let step = req.interval_ms.max(1);
         req.range = TimeRange {
             from_ms: range.from_ms.div_euclid(step) * step,
-            to_ms: range.to_ms.div_euclid(step) * step,
+            to_ms: if align_end {
+                range.to_ms.div_euclid(step) * step
+            } else {
+                range.to_ms
+            },
         };
         Ok(req)
     }
@@ -112,8 +119,8 @@ impl Upstream {
     }
 
     /// Queries the window; a failure is reported (status or error) before it is returned.
-    async fn query(&mut self) -> Result<(QueryRequest, Vec<Series>), Failure> {
-        let req = match self.job.request() {
+    async fn query(&mut self, align_end: bool) -> Result<(QueryRequest, Vec<Series>), Failure> {
+        let req = match self.job.request(align_end) {
             Ok(req) => req,
             Err(message) => {
                 self.topic.publish_error(&message);
@@ -168,7 +175,7 @@ impl Upstream {
         let every = duration_ms(every_ms.max(MIN_POLL_MS));
         loop {
             let started = Instant::now();
-            let delay = match self.query().await {
+            let delay = match self.query(true).await {
                 Ok((req, series)) => {
                     self.topic.publish_poll(series, req.range.from_ms);
                     every.saturating_sub(started.elapsed())
@@ -184,7 +191,7 @@ impl Upstream {
     /// the stream fails.
     async fn follow(&mut self) {
         loop {
-            let window_ms = match self.query().await {
+            let window_ms = match self.query(false).await {
                 Ok((req, mut series)) => {
                     let window_ms = req.range.span_ms().min(self.max_window_ms);
                     window::trim(&mut series, now_ms() - window_ms, self.max_points);
@@ -319,5 +326,27 @@ mod tests {
         }
         backoff.reset();
         assert!(backoff.next_delay().as_millis() <= 100);
+    }
+
+    /// Polls align both ends to the step; a followed stream's window reaches now.
+    #[test]
+    fn followed_windows_end_now_polled_windows_end_on_a_step() {
+        let job = QueryJob {
+            target: serde_json::json!({"expr": "x"}),
+            from: "now-6h".into(),
+            to: "now".into(),
+            max_data_points: 500,
+            refresh_ms: 10_000,
+            poll_only: false,
+        };
+        let before = now_ms();
+        let polled = job.request(true).unwrap();
+        let step = polled.interval_ms;
+        assert!(step > 1_000, "{step}");
+        assert_eq!(polled.range.to_ms % step, 0);
+        assert_eq!(polled.range.from_ms % step, 0);
+        let followed = job.request(false).unwrap();
+        assert!(followed.range.to_ms >= before);
+        assert_eq!(followed.range.from_ms % step, 0);
     }
 }

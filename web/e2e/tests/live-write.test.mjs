@@ -27,11 +27,10 @@ test('a point written to /write shows on the stat panel live, without a reload',
     assert.equal(navigations, 0);
   }));
 
-// Known bug (reported): the first (replace) frame's window ends at `now` rounded down to the
-// query step (backend/live/src/upstream.rs aligns to_ms to the step), so a point written within
-// the last step before the panel subscribes is left out, and a pulsegrid-source stat says
-// "No data" until the next point arrives. With now-6h the step is about a minute.
-test('a point written just before the dashboard opens is on the stat (range now-6h)', { timeout: 60_000, todo: 'backend bug: replace frame window floored to the step drops the newest points' }, () =>
+// The first (replace) frame of a followed stream must reach `now`, not `now` rounded down to the
+// query step (about a minute for now-6h): a point written within the last step before the panel
+// subscribes is in neither the window nor the stream otherwise.
+test('a point written just before the dashboard opens is on the stat (range now-6h)', { timeout: 60_000 }, () =>
   h.withPage('live-write-before-open', async ({ page, server }) => {
     await server.write(`line_pressure,site=north value=4.75 ${Date.now()}`);
     await openDashboard(page, 'e2e-basics', 'from=now-6h&to=now');
