@@ -8,7 +8,7 @@ import { PanelData } from '../../live/panelData';
 import { liveClient, type LiveMessage, type SubscribeSpec } from '../../live/socket';
 import { panelRenderer } from '../../panels/registry';
 import type { Crosshair, TimeRange } from '../../panels/types';
-import { panelFrames } from './pipeline';
+import { panelFrames, panelTimeRange } from './pipeline';
 import { displayName } from '../../data/frame';
 
 export interface PanelContext {
@@ -154,7 +154,10 @@ export function PanelView({ panel, savedId, title, vars, ctx, compare, onEdit, o
 
   const Renderer = panelRenderer(panel.type);
   const status = live.status;
-  const panelRange = ctx.range;
+  const panelRange = useMemo(
+    () => (panel.timeFrom || panel.timeShift ? panelTimeRange(panel, ctx.range, ctx.range.to) : ctx.range),
+    [panel.timeFrom, panel.timeShift, ctx.range],
+  );
   return (
     <section class="panel" aria-label={title || `Panel ${panel.id}`} data-panel-id={panel.id} data-panel-type={panel.type}>
       <header class="panel-header">

@@ -33,3 +33,18 @@ describe('panelFrames', () => {
     expect(series[0].t).toEqual([1000, 2000]);
   });
 });
+
+describe('panelTimeRange', () => {
+  const now = Date.UTC(2026, 0, 10, 12, 0, 0);
+  const range = { from: now - 3_600_000, to: now };
+  it('keeps the dashboard range without overrides', async () => {
+    const { panelTimeRange } = await import('./pipeline');
+    expect(panelTimeRange({}, range, now)).toEqual(range);
+  });
+  it('applies timeFrom and timeShift', async () => {
+    const { panelTimeRange } = await import('./pipeline');
+    expect(panelTimeRange({ timeFrom: '5m' }, range, now)).toEqual({ from: now - 300_000, to: now });
+    expect(panelTimeRange({ timeShift: '1d' }, range, now)).toEqual({ from: range.from - 86_400_000, to: now - 86_400_000 });
+    expect(panelTimeRange({ timeFrom: 'now-2h', timeShift: '1h' }, range, now)).toEqual({ from: now - 3 * 3_600_000, to: now - 3_600_000 });
+  });
+});

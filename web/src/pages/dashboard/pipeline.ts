@@ -5,6 +5,8 @@ import type { Panel } from '../../api/dashboard';
 import { type DataFrame, type Series, seriesToFrame } from '../../data/frame';
 import { applyTransformations } from '../../data/transform';
 import { applyFieldConfig } from '../../data/fieldConfig';
+import { parseTime, shiftRange } from '../../lib/time';
+import type { TimeRange } from '../../panels/types';
 
 export interface PanelFrames {
   frames: DataFrame[];
@@ -22,4 +24,20 @@ export function panelFrames(panel: Panel, series: Series[], shiftMs = 0): PanelF
   }
   frames = applyFieldConfig(frames, { defaults: panel.fieldConfig?.defaults ?? {}, overrides: panel.fieldConfig?.overrides ?? [] });
   return { frames, warnings };
+}
+
+/**
+ * A panel's own window, as the server queries it: `timeFrom` replaces the dashboard range with
+ * the last `timeFrom` up to now, `timeShift` moves both ends back (Grafana's panel time overrides).
+ */
+export function panelTimeRange(panel: Pick<Panel, 'timeFrom' | 'timeShift'>, range: TimeRange, now: number): TimeRange {
+  let out = range;
+  const from = panel.timeFrom?.trim();
+  if (from) {
+    const start = parseTime(from.startsWith('now') ? from : `now-${from}`, now, false);
+    if (!Number.isNaN(start)) out = { from: start, to: now };
+  }
+  const shift = panel.timeShift?.trim();
+  if (shift) out = shiftRange(out, shift);
+  return out;
 }
