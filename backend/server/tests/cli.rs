@@ -117,6 +117,15 @@ fn check_rules_accepts_valid_files() {
     assert!(stdout.contains("SUCCESS: 2 rules found"), "{stdout}");
 }
 
+/// The repository's example rules pass `check rules`.
+#[test]
+fn check_rules_accepts_the_example_rules() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../alert-rules");
+    let (code, stdout, stderr) = pulsegrid(&["check", "rules", dir]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("SUCCESS"), "{stdout}");
+}
+
 /// `check rules` names the file and the rule of each error, exit code 1.
 #[test]
 fn check_rules_names_file_and_rule() {
