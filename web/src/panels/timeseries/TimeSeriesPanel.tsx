@@ -18,6 +18,9 @@ import { DataAligner, stackData, type AlignInput } from './align';
 import { calcTitle, legendOptions, legendValues, toggleSeries, tooltipOptions } from './legend';
 import { buildModel, buildPlotOptions, seriesColumns, sizeClass, structureKey, type TimeSeriesModel } from './options';
 
+/** Pixels of time a live plot must move before it is redrawn. */
+const REDRAW_PX = 2;
+
 /** For each series, the nearest index with a value (joined live series rarely share times). */
 function nearestDefined(u: uPlot, si: number, idx: number): number {
   const ys = u.data[si];
@@ -57,14 +60,15 @@ export function TimeSeriesPanel(props: PanelProps) {
   const plotH = Math.max(10, legend.placement === 'right' ? height : height - legendPx);
   const size = sizeClass(plotW, plotH);
 
-  // Appended live points are drawn at most once per pixel of time (and at most 1 s late):
-  // redrawing a plot that moved less than a pixel shows nothing new but costs a full redraw.
+  // Appended live points are drawn at most once per REDRAW_PX pixels of time (and at most 1 s
+  // late): redrawing a plot that moved less than that shows next to nothing new but costs a full
+  // redraw of every series (the main cost of a live dashboard in the browser).
   const shown = useRef({ version, at: 0 });
   const [, wake] = useState(0);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   if (version !== shown.current.version) {
     const tr = props.timeRange;
-    const gap = props.appended ? Math.min(1000, Math.max(0, (tr.to - tr.from) / plotW)) : 0;
+    const gap = props.appended ? Math.min(1000, Math.max(0, (REDRAW_PX * (tr.to - tr.from)) / plotW)) : 0;
     const now = typeof performance !== 'undefined' ? performance.now() : Date.now();
     const wait = shown.current.at + gap - now;
     if (wait <= 0) shown.current = { version, at: now };
