@@ -1,5 +1,6 @@
 //! A throwaway kinesalite (the npm package, a local Amazon Kinesis API server) on a free port,
-//! in memory. scripts/test.sh installs it into `.test-tools/` at the workspace root.
+//! in memory, or in a temp data dir that outlives a restart ([`Kinesalite::start_persistent`]).
+//! scripts/test.sh installs it into `.test-tools/` at the workspace root.
 
 use std::io;
 use std::net::{Ipv4Addr, TcpStream};
@@ -13,6 +14,8 @@ use crate::process::ServiceProcess;
 pub struct Kinesalite {
     process: Option<ServiceProcess>,
     port: u16,
+    /// The LevelDB dir of a persistent server (kept across restarts, removed on drop).
+    data: Option<tempfile::TempDir>,
 }
 
 impl Kinesalite {
@@ -30,6 +33,22 @@ impl Kinesalite {
         let mut server = Kinesalite {
             process: None,
             port: free_port(),
+            data: None,
+        };
+        server.restart()?;
+        Ok(server)
+    }
+
+    /// Like [`Kinesalite::start`], but streams and records live in a temp dir (kinesalite's
+    /// `path`, LevelDB) that [`Kinesalite::restart`] keeps: a restart is an outage, not a reset.
+    pub fn start_persistent() -> io::Result<Kinesalite> {
+        let data = tempfile::Builder::new()
+            .prefix("pulsegrid-kinesalite-data-")
+            .tempdir()?;
+        let mut server = Kinesalite {
+            process: None,
+            port: free_port(),
+            data: Some(data),
         };
         server.restart()?;
         Ok(server)
@@ -45,12 +64,13 @@ impl Kinesalite {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Stops the server (its streams are lost).
+    /// Stops the server (its streams are lost unless it is persistent).
     pub fn stop(&mut self) {
         self.process = None;
     }
 
-    /// Starts it again (after [`Kinesalite::stop`]) on the same port, empty.
+    /// Starts it again (after [`Kinesalite::stop`]) on the same port: empty, or with the
+    /// streams and records of before when persistent.
     pub fn restart(&mut self) -> io::Result<()> {
         self.process = None;
         let cli = Self::cli_path();
@@ -74,8 +94,12 @@ impl Kinesalite {
             .tempdir()?;
         // The CLI listens on every interface; the module lets us bind loopback only.
         let index = cli.with_file_name("index.js");
+        let path = match &self.data {
+            Some(data) => format!(", path: {:?}", data.path().display().to_string()),
+            None => String::new(),
+        };
         let script = format!(
-            "require({index:?})({{createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0}})\
+            "require({index:?})({{createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0{path}}})\
              .listen({port}, '127.0.0.1', () => console.log('listening'))",
             index = index.display().to_string(),
             port = self.port

@@ -12,12 +12,16 @@ use crate::settings::Settings;
 const DEFAULT_PORT: u16 = 5672;
 /// The heartbeat when `jsonData.heartbeat` is unset: a dead broker is noticed within ~2x this.
 const DEFAULT_HEARTBEAT_S: u16 = 10;
+/// Unacknowledged deliveries per consumer when `jsonData.prefetch` is unset: what the broker may
+/// have in flight to us, and so what a flood or a stalled panel can hold in memory.
+pub(crate) const DEFAULT_PREFETCH: u16 = 1000;
 
 /// A RabbitMQ datasource's settings.
 ///
 /// Read from `url` (`amqp://host:port/vhost`, or `host:port`; default `amqp://localhost:5672`),
 /// `user` + `secureJsonData.password` (`guest`/`guest` when unset, allowed only for a loopback
-/// broker, as RabbitMQ itself does), `jsonData.vhost` and `jsonData.heartbeat` (seconds).
+/// broker, as RabbitMQ itself does), `jsonData.vhost`, `jsonData.heartbeat` (seconds) and
+/// `jsonData.prefetch` (unacknowledged deliveries per consumer, default 1000).
 /// `Debug` shows no password.
 #[derive(Clone)]
 pub struct AmqpConfig {
@@ -33,6 +37,10 @@ pub struct AmqpConfig {
     pub(crate) password: String,
     /// AMQP heartbeat in seconds (`jsonData.heartbeat`, default 10; 0 turns it off).
     pub(crate) heartbeat_s: u16,
+    /// Deliveries the broker may have unacknowledged per consumer (`jsonData.prefetch`, default
+    /// 1000, 1..=65535): messages are acknowledged once every subscription of the consumer has
+    /// taken them, so a slow panel holds the broker back instead of growing a queue here.
+    pub(crate) prefetch: u16,
 }
 
 impl fmt::Debug for AmqpConfig {
@@ -44,6 +52,7 @@ impl fmt::Debug for AmqpConfig {
             .field("user", &self.user)
             .field("password", &"<hidden>")
             .field("heartbeat_s", &self.heartbeat_s)
+            .field("prefetch", &self.prefetch)
             .finish()
     }
 }
@@ -112,6 +121,18 @@ impl AmqpConfig {
                 s.error("`jsonData.heartbeat` must be at most 65535 seconds".to_owned())
             })?,
         };
+        let prefetch = match ds.json_data.get("prefetch") {
+            None | Some(serde_json::Value::Null) => DEFAULT_PREFETCH,
+            Some(value) => value
+                .as_u64()
+                .and_then(|n| u16::try_from(n).ok())
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    s.error(format!(
+                        "`jsonData.prefetch` must be a whole number from 1 to 65535, found {value}"
+                    ))
+                })?,
+        };
         Ok(AmqpConfig {
             host,
             port,
@@ -119,6 +140,7 @@ impl AmqpConfig {
             user,
             password,
             heartbeat_s,
+            prefetch,
         })
     }
 

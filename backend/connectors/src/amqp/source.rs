@@ -119,6 +119,7 @@ impl Source for AmqpSource {
                 if !emitter.flush().await {
                     break;
                 }
+                lease.taken();
             }
             Ok(())
         })

@@ -272,3 +272,211 @@ async fn reconnects_after_broker_restart() {
     );
     cancel.cancel();
 }
+
+/// `jsonData.prefetch` bounds the unacknowledged deliveries (default 1000, 1..=65535).
+#[test]
+fn prefetch_from_provisioning() {
+    let config = |json_data: Value| {
+        AmqpConfig::from_datasource(&datasource(
+            json!({"name": "r", "type": "amqp", "jsonData": json_data}),
+        ))
+    };
+    assert_eq!(config(json!({})).unwrap().prefetch, 1000);
+    assert_eq!(config(json!({"prefetch": 50})).unwrap().prefetch, 50);
+    for bad in [json!(0), json!(70000), json!("many"), json!(2.5)] {
+        let e = config(json!({"prefetch": bad})).unwrap_err().to_string();
+        assert!(e.contains("`jsonData.prefetch`"), "{e}");
+    }
+}
+
+/// Publishes `count` messages `0`, `1`, ... to queue `queue` with pika, in one connection.
+fn pika_publish_many(server: &RabbitMq, queue: &str, count: usize) {
+    const SCRIPT: &str = r#"
+import sys, pika
+port, queue, count = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+conn = pika.BlockingConnection(pika.ConnectionParameters("127.0.0.1", port))
+ch = conn.channel()
+for i in range(count):
+    ch.basic_publish("", queue, str(i).encode())
+conn.close()
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", SCRIPT, &server.port().to_string(), queue])
+        .arg(count.to_string())
+        .output()
+        .expect("python3 with pika (pip install pika; scripts/test.sh does)");
+    assert!(
+        out.status.success(),
+        "pika: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// (ready, unacknowledged) messages of `queue`, from rabbitmqctl.
+fn queue_depth(server: &RabbitMq, queue: &str) -> Option<(u64, u64)> {
+    let out = server
+        .ctl(&[
+            "list_queues",
+            "--no-table-headers",
+            "name",
+            "messages_ready",
+            "messages_unacknowledged",
+        ])
+        .ok()?;
+    out.lines().find_map(|line| {
+        let mut fields = line.split('\t');
+        if fields.next()?.trim() != queue {
+            return None;
+        }
+        let ready = fields.next()?.trim().parse().ok()?;
+        let unacked = fields.next()?.trim().parse().ok()?;
+        Some((ready, unacked))
+    })
+}
+
+/// A flood into a slow panel stays in RabbitMQ: the broker never has more than the prefetch
+/// unacknowledged to us, and every message still arrives, in order, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prefetch_bounds_what_is_in_flight() {
+    const PREFETCH: u64 = 50;
+    const COUNT: usize = 2000;
+    let server = RabbitMq::shared();
+    let source = Arc::new(
+        AmqpSource::new(&datasource(json!({
+            "name": "rabbit", "type": "amqp", "url": server.url(),
+            "jsonData": {"prefetch": PREFETCH}
+        })))
+        .expect("source"),
+    );
+    let queue = unique("flood");
+    // A hub that holds one frame: the panel's pace is the subscription's pace.
+    let (tx, mut rx) = mpsc::channel(1);
+    let cancel = CancellationToken::new();
+    let (s, c, target) = (source.clone(), cancel.clone(), json!({"queue": queue}));
+    tokio::spawn(async move { s.subscribe(&target, tx, c).await });
+    status(&mut rx, true).await;
+    let publisher = {
+        let (server, queue) = (server, queue.clone());
+        tokio::task::spawn_blocking(move || pika_publish_many(server, &queue, COUNT))
+    };
+    let sampler = {
+        let (server, queue, done) = (server, queue.clone(), cancel.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut samples = Vec::new();
+            while !done.is_cancelled() {
+                if let Some(depth) = queue_depth(server, &queue) {
+                    samples.push(depth);
+                }
+            }
+            samples
+        })
+    };
+    let mut got = Vec::with_capacity(COUNT);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    while got.len() < COUNT {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(SourceEvent::Frame { series, .. })) => {
+                got.extend(series.iter().flat_map(|s| s.v.iter().copied()));
+                // A slow panel.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("subscription ended"),
+            Err(_) => panic!("only {} of {COUNT} messages within 120s", got.len()),
+        }
+    }
+    publisher.await.expect("publisher");
+    cancel.cancel();
+    let samples = sampler.await.expect("sampler");
+    eprintln!("(ready, unacknowledged) at RabbitMQ: {samples:?}");
+    let expected: Vec<f64> = (0..COUNT).map(|i| i as f64).collect();
+    assert_eq!(got, expected, "every message once, in order");
+    assert!(
+        samples.iter().all(|(_, unacked)| *unacked <= PREFETCH),
+        "unacknowledged above the prefetch: {samples:?}"
+    );
+    assert!(
+        samples.iter().any(|(ready, _)| *ready > 0),
+        "the backlog waited in RabbitMQ: {samples:?}"
+    );
+}
+
+/// An exchange that exists before the subscription (declared by the publisher) delivers at
+/// once: the binding is made and messages arrive within seconds, not after ~30 s.
+#[tokio::test]
+async fn existing_exchange_delivers_at_once() {
+    let server = RabbitMq::shared();
+    let exchange = unique("predeclared");
+    // Declares the exchange (and publishes to nobody).
+    publish(server, &exchange, "early.key", b"0").await;
+    let source = source_for(server);
+    let (mut rx, cancel) = start(&source, json!({"exchange": exchange, "routingKey": "#"}));
+    status(&mut rx, true).await;
+    let started = tokio::time::Instant::now();
+    publish(server, &exchange, "any.key", b"3").await;
+    let got = tokio::time::timeout(Duration::from_secs(5), frame(&mut rx))
+        .await
+        .expect("a delivery within 5s");
+    assert_eq!(
+        got,
+        [(json!({}), vec![3.0])],
+        "after {:?}",
+        started.elapsed()
+    );
+    cancel.cancel();
+}
+
+/// A publisher already flooding an existing exchange when the subscription starts (the
+/// broker bench's first layout, on a current-thread runtime as there): messages reach the panel
+/// within seconds of `up`.
+#[tokio::test]
+async fn flooded_existing_exchange_delivers_at_once() {
+    let server = RabbitMq::shared();
+    let exchange = unique("flooded");
+    let stop = CancellationToken::new();
+    let port = server.port();
+    let flood = {
+        let (stop, exchange) = (stop.clone(), exchange.clone());
+        std::thread::spawn(move || {
+            tokio::runtime::Runtime::new()
+                .unwrap()
+                .block_on(async move {
+                    let args = OpenConnectionArguments::new("127.0.0.1", port, "guest", "guest");
+                    let conn = Connection::open(&args).await.expect("publisher connects");
+                    let channel = conn.open_channel(None).await.expect("channel");
+                    channel
+                        .exchange_declare(ExchangeDeclareArguments::new(&exchange, "topic"))
+                        .await
+                        .expect("declare exchange");
+                    let mut sent = 0u64;
+                    while !stop.is_cancelled() {
+                        channel
+                            .basic_publish(
+                                BasicProperties::default(),
+                                b"1".to_vec(),
+                                BasicPublishArguments::new(&exchange, "k"),
+                            )
+                            .await
+                            .expect("publish");
+                        sent += 1;
+                    }
+                    let _ = conn.close().await;
+                    sent
+                })
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let source = source_for(server);
+    let (mut rx, cancel) = start(&source, json!({"exchange": exchange, "routingKey": "#"}));
+    status(&mut rx, true).await;
+    let started = tokio::time::Instant::now();
+    let got = tokio::time::timeout(Duration::from_secs(5), frame(&mut rx)).await;
+    stop.cancel();
+    let sent = flood.join().expect("flood");
+    assert!(
+        got.is_ok(),
+        "no delivery within 5s of up ({sent} published)"
+    );
+    eprintln!("first frame {:?} after up", started.elapsed());
+    cancel.cancel();
+}

@@ -2,14 +2,20 @@
 //! subscription arrives and closed when the last leaves, and one consumer per distinct
 //! [`AmqpFilter`], refcounted by [`Lease`]s. Messages and connection state fan out to the
 //! subscriptions through a bounded broadcast channel per filter.
+//!
+//! Flow control: each consumer's channel has a prefetch (`basic.qos`) and manual acks, and a
+//! delivery is acknowledged (in batches, `multiple`) only once every subscription of the filter
+//! has taken it from the broadcast channel and handed it to its emitter. So the broker never
+//! has more than the prefetch outstanding to us, the fan-out never overflows (its capacity is
+//! above the prefetch), and a flood or a stalled panel leaves the backlog in RabbitMQ.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use amqprs::channel::{
-    BasicConsumeArguments, Channel, ConsumerMessage, ExchangeDeclareArguments, QueueBindArguments,
-    QueueDeclareArguments,
+    BasicAckArguments, BasicConsumeArguments, BasicQosArguments, Channel, ConsumerMessage,
+    ExchangeDeclareArguments, QueueBindArguments, QueueDeclareArguments,
 };
 use amqprs::connection::{Connection, OpenConnectionArguments};
 use tokio::sync::{Notify, broadcast, mpsc};
@@ -20,8 +26,11 @@ use super::config::AmqpConfig;
 use super::target::AmqpFilter;
 use crate::broker::Backoff;
 
-/// Messages buffered per filter for slow subscriptions before they skip ahead.
-const FANOUT_CAPACITY: usize = 4096;
+/// Room in a filter's fan-out beyond the prefetch, for status events: deliveries alone never
+/// fill it, so a subscription never skips messages.
+const STATUS_HEADROOM: usize = 256;
+/// How often a consumer checks what its subscriptions have taken, when not told.
+const ACK_CHECK: Duration = Duration::from_millis(100);
 /// How long a connection attempt may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Delay before retrying a consumer that failed while the connection stayed up.
@@ -49,6 +58,8 @@ pub(crate) enum UpstreamEvent {
 #[derive(Debug)]
 struct FilterEntry {
     tx: broadcast::Sender<UpstreamEvent>,
+    /// Woken when a subscription has taken messages, so the consumer acknowledges them.
+    taken: Arc<Notify>,
     refs: usize,
 }
 
@@ -77,8 +88,17 @@ pub(crate) struct Upstream {
 pub(crate) struct Lease {
     upstream: Arc<Upstream>,
     filter: AmqpFilter,
+    taken: Arc<Notify>,
     /// Messages and status for this filter.
     pub(crate) events: broadcast::Receiver<UpstreamEvent>,
+}
+
+impl Lease {
+    /// Tells the consumer that this subscription has handed what it received to its emitter:
+    /// once every subscription has, those deliveries are acknowledged.
+    pub(crate) fn taken(&self) {
+        self.taken.notify_one();
+    }
 }
 
 impl Drop for Lease {
@@ -116,16 +136,19 @@ impl Upstream {
 
     /// Joins (or starts) the consumer of `filter`, connecting first if needed.
     pub(crate) fn acquire(self: &Arc<Self>, filter: AmqpFilter) -> Lease {
+        let capacity = usize::from(self.config.prefetch) + STATUS_HEADROOM;
         let mut inner = self.lock();
         let entry = inner
             .filters
             .entry(filter.clone())
             .or_insert_with(|| FilterEntry {
-                tx: broadcast::channel(FANOUT_CAPACITY).0,
+                tx: broadcast::channel(capacity).0,
+                taken: Arc::new(Notify::new()),
                 refs: 0,
             });
         entry.refs += 1;
         let events = entry.tx.subscribe();
+        let taken = entry.taken.clone();
         match &inner.task {
             Some(task) => task.changed.notify_one(),
             None => {
@@ -141,6 +164,7 @@ impl Upstream {
         Lease {
             upstream: self.clone(),
             filter,
+            taken,
             events,
         }
     }
@@ -156,8 +180,14 @@ impl Upstream {
         }
     }
 
-    fn sender(&self, filter: &AmqpFilter) -> Option<broadcast::Sender<UpstreamEvent>> {
-        self.lock().filters.get(filter).map(|e| e.tx.clone())
+    fn sender(
+        &self,
+        filter: &AmqpFilter,
+    ) -> Option<(broadcast::Sender<UpstreamEvent>, Arc<Notify>)> {
+        self.lock()
+            .filters
+            .get(filter)
+            .map(|e| (e.tx.clone(), e.taken.clone()))
     }
 
     fn status_all(&self, up: bool, message: &str) {
@@ -265,24 +295,17 @@ async fn serve(
             if active.contains_key(&filter) {
                 continue;
             }
-            let Some(tx) = upstream.sender(&filter) else {
+            let Some((tx, taken)) = upstream.sender(&filter) else {
                 continue;
             };
-            match start_consumer(conn, &filter).await {
-                Ok((channel, mut rx)) => {
+            match start_consumer(conn, &filter, upstream.config.prefetch).await {
+                Ok((channel, rx)) => {
                     let ended = ended_tx.clone();
                     let f = filter.clone();
+                    let acks = channel.clone();
+                    let name = upstream.name.clone();
                     let forward = tokio::spawn(async move {
-                        while let Some(message) = rx.recv().await {
-                            if let (Some(deliver), Some(content)) =
-                                (message.deliver, message.content)
-                            {
-                                let _ = tx.send(UpstreamEvent::Message {
-                                    routing_key: deliver.routing_key().clone(),
-                                    payload: content.into(),
-                                });
-                            }
-                        }
+                        forward(&name, &acks, rx, &tx, &taken).await;
                         let _ = ended.send(f).await;
                     });
                     upstream.send(
@@ -336,10 +359,59 @@ async fn serve(
     outcome
 }
 
-/// Opens a channel and starts consuming `filter` (declaring what is missing).
+/// Hands a consumer's deliveries to the filter's subscriptions and acknowledges them once
+/// every subscription has taken them; returns when the consumer or its channel ends.
+async fn forward(
+    name: &str,
+    channel: &Channel,
+    mut rx: mpsc::UnboundedReceiver<ConsumerMessage>,
+    tx: &broadcast::Sender<UpstreamEvent>,
+    taken: &Notify,
+) {
+    // Delivery tags handed to the fan-out and not yet acknowledged, oldest first. The broker
+    // sends at most the prefetch before we acknowledge, so this (and the amqprs channel)
+    // holds at most that many.
+    let mut unacked: VecDeque<u64> = VecDeque::new();
+    let mut check = tokio::time::interval(ACK_CHECK);
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            message = rx.recv() => {
+                let Some(message) = message else { return };
+                if let (Some(deliver), Some(content)) = (message.deliver, message.content) {
+                    let tag = deliver.delivery_tag();
+                    let _ = tx.send(UpstreamEvent::Message {
+                        routing_key: deliver.routing_key().clone(),
+                        payload: content.into(),
+                    });
+                    unacked.push_back(tag);
+                }
+                // Subscriptions tell us when they take a burst; no ack per message.
+                continue;
+            }
+            () = taken.notified() => {}
+            _ = check.tick() => {}
+        }
+        // The fan-out still queues the newest `tx.len()` events for some subscription (status
+        // events among them only make this conservative); everything older has been taken.
+        let taken_count = unacked.len().saturating_sub(tx.len());
+        let Some(&last) = taken_count.checked_sub(1).and_then(|i| unacked.get(i)) else {
+            continue;
+        };
+        if let Err(e) = channel.basic_ack(BasicAckArguments::new(last, true)).await {
+            tracing::warn!(source = name, error = %e, "cannot acknowledge deliveries");
+            return;
+        }
+        unacked.drain(..taken_count);
+    }
+}
+
+/// Opens a channel with a prefetch of `prefetch` and starts consuming `filter` with manual
+/// acks (declaring what is missing).
 async fn start_consumer(
     conn: &Connection,
     filter: &AmqpFilter,
+    prefetch: u16,
 ) -> Result<(Channel, mpsc::UnboundedReceiver<ConsumerMessage>), String> {
     let e = |e: amqprs::error::Error| e.to_string();
     let mut channel = conn.open_channel(None).await.map_err(e)?;
@@ -385,8 +457,12 @@ async fn start_consumer(
             queue
         }
     };
+    channel
+        .basic_qos(BasicQosArguments::new(0, prefetch, false))
+        .await
+        .map_err(e)?;
     let consume = BasicConsumeArguments::new(&queue, "")
-        .manual_ack(false)
+        .manual_ack(true)
         .finish();
     let (_tag, rx) = channel.basic_consume_rx(consume).await.map_err(e)?;
     Ok((channel, rx))

@@ -21,18 +21,46 @@ pub(crate) enum ApiError {
     /// The shard iterator expired (five minutes unused): get a new one.
     #[error("shard iterator expired")]
     ExpiredIterator,
+    /// The request was refused as invalid, e.g. a starting sequence number that is no longer
+    /// in the shard (trimmed) or comes from an earlier stream of the same name.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
     /// The endpoint could not be reached, or answered with an error.
     #[error("{0}")]
     Failed(String),
 }
 
-/// One record's partition key and data.
+/// One record's partition key, data and sequence number.
 #[derive(Debug, Clone)]
 pub(crate) struct Record {
+    /// Its sequence number in the shard (where to resume after it).
+    pub(crate) sequence: String,
     /// The partition key.
     pub(crate) partition_key: String,
     /// The decoded data.
     pub(crate) data: Vec<u8>,
+}
+
+/// A shard as ListShards describes it.
+#[derive(Debug, Clone)]
+pub(crate) struct Shard {
+    /// Its id.
+    pub(crate) id: String,
+    /// The shards it was split or merged from (`ParentShardId`, `AdjacentParentShardId`).
+    pub(crate) parents: Vec<String>,
+}
+
+/// Where a shard iterator starts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum IteratorStart<'a> {
+    /// After the newest record (`LATEST`).
+    Latest,
+    /// At the oldest record kept (`TRIM_HORIZON`).
+    TrimHorizon,
+    /// At the first record at or after this unix ms (`AT_TIMESTAMP`).
+    AtTimestamp(i64),
+    /// Just after this sequence number (`AFTER_SEQUENCE_NUMBER`).
+    AfterSequence(&'a str),
 }
 
 /// A signed Kinesis API client.
@@ -126,24 +154,33 @@ impl KinesisApi {
                 ApiError::Throttled(message.to_owned())
             }
             "ExpiredIteratorException" => ApiError::ExpiredIterator,
+            "InvalidArgumentException" => ApiError::InvalidArgument(message.to_owned()),
             _ => ApiError::Failed(format!("{action}: {status} {kind} {message}")),
         })
     }
 
-    /// The ids of all shards of `stream`.
-    pub(crate) async fn list_shards(&self, stream: &str) -> Result<Vec<String>, ApiError> {
+    /// All shards of `stream` (open and closed), with their parents.
+    pub(crate) async fn list_shards(&self, stream: &str) -> Result<Vec<Shard>, ApiError> {
         let mut shards = Vec::new();
         let mut body = json!({"StreamName": stream});
         loop {
             let answer = self.call("ListShards", &body).await?;
+            let text = |s: &Value, key: &str| s.get(key).and_then(Value::as_str).map(str::to_owned);
             shards.extend(
                 answer
                     .get("Shards")
                     .and_then(Value::as_array)
                     .into_iter()
                     .flatten()
-                    .filter_map(|s| s.get("ShardId").and_then(Value::as_str))
-                    .map(str::to_owned),
+                    .filter_map(|s| {
+                        Some(Shard {
+                            id: text(s, "ShardId")?,
+                            parents: [text(s, "ParentShardId"), text(s, "AdjacentParentShardId")]
+                                .into_iter()
+                                .flatten()
+                                .collect(),
+                        })
+                    }),
             );
             match answer.get("NextToken").and_then(Value::as_str) {
                 Some(token) => body = json!({"NextToken": token}),
@@ -152,17 +189,23 @@ impl KinesisApi {
         }
     }
 
-    /// An iterator at the shard's end (`LATEST`), or at `start_ms` (`AT_TIMESTAMP`).
+    /// An iterator of `shard` at `start`.
     pub(crate) async fn shard_iterator(
         &self,
         stream: &str,
         shard: &str,
-        start_ms: Option<i64>,
+        start: IteratorStart<'_>,
     ) -> Result<String, ApiError> {
-        let body = match start_ms {
-            None => json!({"StreamName": stream, "ShardId": shard, "ShardIteratorType": "LATEST"}),
-            Some(ms) => json!({"StreamName": stream, "ShardId": shard,
+        let at =
+            |kind: &str| json!({"StreamName": stream, "ShardId": shard, "ShardIteratorType": kind});
+        let body = match start {
+            IteratorStart::Latest => at("LATEST"),
+            IteratorStart::TrimHorizon => at("TRIM_HORIZON"),
+            IteratorStart::AtTimestamp(ms) => json!({"StreamName": stream, "ShardId": shard,
                 "ShardIteratorType": "AT_TIMESTAMP", "Timestamp": ms as f64 / 1000.0}),
+            IteratorStart::AfterSequence(sequence) => json!({"StreamName": stream,
+                "ShardId": shard, "ShardIteratorType": "AFTER_SEQUENCE_NUMBER",
+                "StartingSequenceNumber": sequence}),
         };
         let answer = self.call("GetShardIterator", &body).await?;
         answer
@@ -192,7 +235,9 @@ impl KinesisApi {
             .filter_map(|r| {
                 let data = b64.decode(r.get("Data")?.as_str()?).ok()?;
                 let partition_key = r.get("PartitionKey")?.as_str()?.to_owned();
+                let sequence = r.get("SequenceNumber")?.as_str()?.to_owned();
                 Some(Record {
+                    sequence,
                     partition_key,
                     data,
                 })

@@ -106,6 +106,15 @@ impl KinesisSource {
         })
     }
 
+    /// Reconnects after failures with `backoff` (before the first subscription).
+    #[cfg(test)]
+    pub(crate) fn with_backoff(mut self, backoff: crate::broker::Backoff) -> Self {
+        if let Some(pollers) = Arc::get_mut(&mut self.pollers) {
+            pollers.set_backoff(backoff);
+        }
+        self
+    }
+
     /// Record, bad-record and disconnect counters.
     pub fn stats(&self) -> &BrokerStats {
         &self.stats

@@ -225,3 +225,134 @@ async fn recovers_after_server_restart() {
     assert_eq!(values(&mut rx, 1).await, [(None, 9.0)]);
     cancel.cancel();
 }
+
+/// No value arrives within `wait` (duplicates would).
+async fn nothing_more(rx: &mut mpsc::Receiver<SourceEvent>, wait: Duration) {
+    let deadline = tokio::time::Instant::now() + wait;
+    while let Ok(event) = tokio::time::timeout_at(deadline, rx.recv()).await {
+        if let Some(SourceEvent::Frame { series, .. }) = event {
+            let extra: Vec<f64> = series.iter().flat_map(|s| s.v.clone()).collect();
+            assert!(extra.is_empty(), "unexpected values {extra:?}");
+        }
+    }
+}
+
+/// Records put while the poller is away (server down, then back with its data before the
+/// poller reconnects) arrive once each: the shard resumes after its last record read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resumes_after_an_outage_without_loss_or_repeats() {
+    let mut server = Kinesalite::start_persistent().expect("start kinesalite");
+    let stream = unique("outage");
+    create_stream(&server, &stream, 1).await;
+    // A long reconnect delay: the records are put before the poller comes back.
+    let source = Arc::new(
+        KinesisSource::new(&ds(&server), reqwest::Client::new())
+            .unwrap()
+            .with_backoff(crate::broker::Backoff::new(
+                Duration::from_secs(12),
+                Duration::from_secs(12),
+            )),
+    );
+    let (mut rx, cancel) = start(&source, json!({"stream": stream}));
+    status(&mut rx, true).await;
+    put(&server, &stream, "k1", b"1").await;
+    assert_eq!(values(&mut rx, 1).await, [(None, 1.0)]);
+    tokio::task::block_in_place(|| server.stop());
+    status(&mut rx, false).await;
+    let down_at = std::time::Instant::now();
+    tokio::task::block_in_place(|| server.restart()).expect("restart");
+    for (i, key) in ["k1", "k2", "k3", "k4", "k5", "k6"].iter().enumerate() {
+        put(&server, &stream, key, (i + 2).to_string().as_bytes()).await;
+    }
+    // The poller waits at least 6 s (half the nominal delay) before it reconnects.
+    assert!(
+        down_at.elapsed() < Duration::from_secs(6),
+        "the records were put only {:?} after the outage began: the poller may be back",
+        down_at.elapsed()
+    );
+    status(&mut rx, true).await;
+    let got: Vec<f64> = values(&mut rx, 6)
+        .await
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(got, [2.0, 3.0, 4.0, 5.0, 6.0, 7.0]);
+    nothing_more(&mut rx, Duration::from_secs(1)).await;
+    cancel.cancel();
+}
+
+/// A resume point the stream no longer has (the stream was recreated) falls back to the
+/// shard's oldest record, and a status says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_resume_point_falls_back_to_the_oldest_record() {
+    let mut server = Kinesalite::start().expect("start kinesalite");
+    let stream = unique("recreated");
+    create_stream(&server, &stream, 1).await;
+    let source = Arc::new(KinesisSource::new(&ds(&server), reqwest::Client::new()).unwrap());
+    let (mut rx, cancel) = start(&source, json!({"stream": stream}));
+    status(&mut rx, true).await;
+    put(&server, &stream, "k", b"1").await;
+    assert_eq!(values(&mut rx, 1).await, [(None, 1.0)]);
+    tokio::task::block_in_place(|| server.stop());
+    status(&mut rx, false).await;
+    tokio::task::block_in_place(|| server.restart()).expect("restart");
+    // kinesalite's sequence numbers carry the shard's creation second: a stream recreated within
+    // the same second would accept the old one (real Kinesis would not).
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    create_stream(&server, &stream, 1).await;
+    put(&server, &stream, "k", b"2").await;
+    let mut fallback = status(&mut rx, true).await;
+    while !fallback.contains("TRIM_HORIZON") {
+        fallback = status(&mut rx, true).await;
+    }
+    assert!(fallback.contains("shardId-000000000000"), "{fallback}");
+    assert_eq!(values(&mut rx, 1).await, [(None, 2.0)]);
+    nothing_more(&mut rx, Duration::from_millis(500)).await;
+    cancel.cancel();
+}
+
+/// After a reshard (SplitShard) the parent is read to its end, then its children from their
+/// first record: every record arrives once.
+#[tokio::test]
+async fn follows_a_reshard_to_the_child_shards() {
+    let server = Kinesalite::start().expect("start kinesalite");
+    let stream = unique("reshard");
+    create_stream(&server, &stream, 1).await;
+    let source = Arc::new(KinesisSource::new(&ds(&server), reqwest::Client::new()).unwrap());
+    let (mut rx, cancel) = start(&source, json!({"stream": stream}));
+    let up = status(&mut rx, true).await;
+    assert!(up.contains("1 shards"), "{up}");
+    put(&server, &stream, "a", b"1").await;
+    assert_eq!(values(&mut rx, 1).await, [(None, 1.0)]);
+    api(&server)
+        .call(
+            "SplitShard",
+            &json!({"StreamName": stream, "ShardToSplit": "shardId-000000000000",
+                    "NewStartingHashKey": "170141183460469231731687303715884105728"}),
+        )
+        .await
+        .expect("split shard");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let summary = api(&server)
+            .call("DescribeStreamSummary", &json!({"StreamName": stream}))
+            .await
+            .expect("describe stream");
+        if summary["StreamDescriptionSummary"]["StreamStatus"] == "ACTIVE" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{summary}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for (i, key) in ["a", "b", "c", "d", "e", "f"].iter().enumerate() {
+        put(&server, &stream, key, (i + 2).to_string().as_bytes()).await;
+    }
+    let got: Vec<f64> = values(&mut rx, 6)
+        .await
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(got, [2.0, 3.0, 4.0, 5.0, 6.0, 7.0]);
+    nothing_more(&mut rx, Duration::from_secs(1)).await;
+    cancel.cancel();
+}
