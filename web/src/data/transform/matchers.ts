@@ -1,6 +1,7 @@
 // Grafana's matchers, shared by transformations and field overrides: which fields a name, regexp,
 // type, refId or reduced value selects; which frames a refId selects; which rows a value filter keeps.
 
+import { parseRegex } from '../../lib/regex';
 import type { DataFrame, Field, FieldType } from '../frame';
 import { displayName } from '../frame';
 import { reduceValue } from './calc';
@@ -14,11 +15,13 @@ export type FieldMatcher = (field: Field, frame: DataFrame, frames: DataFrame[])
  * ends. Throws on an invalid pattern.
  */
 export function stringToRegex(pattern: string): RegExp {
-  if (pattern[0] !== '/') return new RegExp(`^${pattern}$`);
-  const m = /^\/(.*)\/([gimsuy]*)$/s.exec(pattern);
-  if (!m) throw new Error(`'${pattern}' is not a valid regular expression`);
+  if (pattern[0] === '/' && !/^\/(.*)\/([gimsuy]*)$/s.test(pattern)) {
+    throw new Error(`'${pattern}' is not a valid regular expression`);
+  }
+  const re = parseRegex(pattern);
+  if (!re) throw new Error(`'${pattern}' is not a valid regular expression`);
   // `g` would make `test` stateful; it changes nothing for matching names.
-  return new RegExp(m[1], m[2].replace('g', ''));
+  return re.global ? new RegExp(re.source, re.flags.replace('g', '')) : re;
 }
 
 /** Like `stringToRegex`, but undefined for an empty or invalid pattern. */

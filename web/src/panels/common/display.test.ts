@@ -11,7 +11,6 @@ import {
   percentOf,
   readReduceOptions,
   rowTitle,
-  stringToRegex,
   valueColor,
 } from './display';
 import { field, frame, series } from './testFrames';
@@ -260,12 +259,6 @@ describe('colors', () => {
 });
 
 describe('helpers', () => {
-  it('parses Grafana regex notation', () => {
-    expect(stringToRegex('/^a$/i')?.test('A')).toBe(true);
-    expect(stringToRegex('a.b')?.test('axb')).toBe(false);
-    expect(stringToRegex('/(/')).toBeUndefined();
-  });
-
   it('matches nothing for an invalid regex', () => {
     expect(fieldMatcher('/(/')(field('a', 'number', []), frame([]))).toBe(false);
   });

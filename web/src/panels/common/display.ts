@@ -5,6 +5,7 @@
 
 import type { FieldConfig, Thresholds } from '../../api/dashboard';
 import { displayName, type DataFrame, type Field } from '../../data/frame';
+import { tryRegex } from '../../data/transform/matchers';
 import { applyMappings, formatTime, formatValue, reduce, resolveColor, seriesColor, thresholdColor } from './lib';
 
 /** Grafana's `options.reduceOptions`. */
@@ -78,21 +79,10 @@ export interface DisplayOptions {
   defaults?: FieldConfig;
 }
 
-/** A JS regex from Grafana's notation: `/pattern/flags`, else the whole string must match. */
-export function stringToRegex(s: string): RegExp | undefined {
-  try {
-    const m = /^\/(.*)\/([gimsuy]*)$/s.exec(s);
-    if (m) return new RegExp(m[1], m[2].replace('g', ''));
-    return new RegExp(`^${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The fields reduceOptions.fields selects: the numeric ones by default, else by display name. */
 export function fieldMatcher(fields: string | undefined): (field: Field, frame: DataFrame) => boolean {
   if (!fields) return (f) => f.type === 'number';
-  const re = stringToRegex(fields);
+  const re = tryRegex(fields);
   if (!re) return () => false;
   return (f, frame) => re.test(displayName(f, frame));
 }
