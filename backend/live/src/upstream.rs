@@ -187,16 +187,38 @@ impl Upstream {
         }
     }
 
-    /// Subscribe mode: load the window, then follow the source's stream; start over after
-    /// the stream fails.
+    /// Subscribe mode: start the source's stream, load the window while it starts, then
+    /// follow the stream; start over after the stream fails. Subscribing first means a point
+    /// that arrives while the window loads is not lost; points the window already holds are
+    /// dropped from the stream's first frames ([`Covered`]).
     async fn follow(&mut self) {
         loop {
-            let window_ms = match self.query(false).await {
+            let (tx, mut rx) = mpsc::channel(SOURCE_BUFFER);
+            let cancel = self.topic.cancel.child_token();
+            // Drop the child token when this iteration ends, stopping the source's task.
+            let _stop = cancel.clone().drop_guard();
+            let source = self.source.clone();
+            let target = self.job.target.clone();
+            let subscription = source.subscribe(&target, tx, cancel);
+            tokio::pin!(subscription);
+            let loaded = tokio::select! {
+                loaded = self.query(false) => loaded,
+                outcome = &mut subscription => {
+                    // The stream ended before the window loaded: an outage (or a bad target).
+                    if self.stream_ended(outcome) {
+                        return;
+                    }
+                    tokio::time::sleep(self.backoff.next_delay()).await;
+                    continue;
+                }
+            };
+            let (window_ms, mut covered) = match loaded {
                 Ok((req, mut series)) => {
                     let window_ms = req.range.span_ms().min(self.max_window_ms);
                     window::trim(&mut series, now_ms() - window_ms, self.max_points);
+                    let covered = Covered::of(&series);
                     self.topic.publish_replace(series);
-                    window_ms
+                    (window_ms, covered)
                 }
                 Err(Failure::Retry) => {
                     tokio::time::sleep(self.backoff.next_delay()).await;
@@ -204,44 +226,35 @@ impl Upstream {
                 }
                 Err(Failure::Fatal) => return,
             };
-            match self.stream(window_ms).await {
-                Ok(()) => {
-                    // The source gave up without being cancelled: treat as an outage.
-                    self.failed(SourceError::Upstream {
-                        source_name: self.source.uid().to_owned(),
-                        message: "subscription ended".to_owned(),
-                    });
+            let outcome = loop {
+                tokio::select! {
+                    outcome = &mut subscription => break outcome,
+                    Some(event) = rx.recv() => self.on_event(covered.filter(event), window_ms),
                 }
-                Err(e) => {
-                    if let Failure::Fatal = self.failed(e) {
-                        return;
-                    }
-                }
+            };
+            while let Ok(event) = rx.try_recv() {
+                self.on_event(covered.filter(event), window_ms);
+            }
+            if self.stream_ended(outcome) {
+                return;
             }
             tokio::time::sleep(self.backoff.next_delay()).await;
         }
     }
 
-    /// Runs the source's subscription, publishing what it sends, until it returns.
-    async fn stream(&mut self, window_ms: i64) -> Result<(), SourceError> {
-        let (tx, mut rx) = mpsc::channel(SOURCE_BUFFER);
-        let cancel = self.topic.cancel.child_token();
-        // Drop the child token when this returns, stopping the source's task if it spawned one.
-        let _stop = cancel.clone().drop_guard();
-        let source = self.source.clone();
-        let target = self.job.target.clone();
-        let subscription = source.subscribe(&target, tx, cancel);
-        tokio::pin!(subscription);
-        let outcome = loop {
-            tokio::select! {
-                outcome = &mut subscription => break outcome,
-                Some(event) = rx.recv() => self.on_event(event, window_ms),
+    /// Reports how a stream ended; true if the failure is fatal (the target is invalid).
+    fn stream_ended(&mut self, outcome: Result<(), SourceError>) -> bool {
+        match outcome {
+            Ok(()) => {
+                // The source gave up without being cancelled: treat as an outage.
+                self.failed(SourceError::Upstream {
+                    source_name: self.source.uid().to_owned(),
+                    message: "subscription ended".to_owned(),
+                });
+                false
             }
-        };
-        while let Ok(event) = rx.try_recv() {
-            self.on_event(event, window_ms);
+            Err(e) => matches!(self.failed(e), Failure::Fatal),
         }
-        outcome
     }
 
     fn on_event(&mut self, event: SourceEvent, window_ms: i64) {
@@ -266,6 +279,79 @@ impl Upstream {
                     self.topic.publish_status(false, &message);
                 }
             }
+        }
+    }
+}
+
+/// The newest timestamp per series of a loaded window. A stream started before the window
+/// loaded may repeat points the window already holds; those are dropped. A series leaves the
+/// map once the stream has passed its newest point, so a settled stream costs nothing here.
+#[derive(Debug, Default)]
+struct Covered(Vec<(Series, i64)>);
+
+impl Covered {
+    fn of(window: &[Series]) -> Covered {
+        Covered(
+            window
+                .iter()
+                .filter_map(|s| {
+                    let last = *s.t.last()?;
+                    let key = Series {
+                        name: s.name.clone(),
+                        labels: s.labels.clone(),
+                        t: Vec::new(),
+                        v: Vec::new(),
+                    };
+                    Some((key, last))
+                })
+                .collect(),
+        )
+    }
+
+    fn filter(&mut self, event: SourceEvent) -> SourceEvent {
+        if self.0.is_empty() {
+            return event;
+        }
+        match event {
+            SourceEvent::Frame {
+                replace: true,
+                series,
+            } => {
+                self.0.clear();
+                SourceEvent::Frame {
+                    replace: true,
+                    series,
+                }
+            }
+            SourceEvent::Frame {
+                replace: false,
+                mut series,
+            } => {
+                for s in &mut series {
+                    let Some(at) = self
+                        .0
+                        .iter()
+                        .position(|(k, _)| k.name == s.name && k.labels == s.labels)
+                    else {
+                        continue;
+                    };
+                    let last = self.0[at].1;
+                    let keep = s.t.partition_point(|t| *t <= last);
+                    if keep > 0 {
+                        s.t.drain(..keep);
+                        s.v.drain(..keep);
+                    }
+                    if !s.t.is_empty() {
+                        self.0.swap_remove(at);
+                    }
+                }
+                series.retain(|s| !s.t.is_empty());
+                SourceEvent::Frame {
+                    replace: false,
+                    series,
+                }
+            }
+            status => status,
         }
     }
 }

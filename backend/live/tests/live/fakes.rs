@@ -119,6 +119,8 @@ pub(crate) struct ManualSource {
     uid: String,
     tx: broadcast::Sender<SourceEvent>,
     pub(crate) initial: Mutex<Vec<Series>>,
+    /// How long `query_range` takes after reading `initial` (a slow window load).
+    pub(crate) query_delay_ms: std::sync::atomic::AtomicU64,
 }
 
 impl ManualSource {
@@ -127,6 +129,7 @@ impl ManualSource {
             uid: uid.to_owned(),
             tx: broadcast::channel(4096).0,
             initial: Mutex::new(Vec::new()),
+            query_delay_ms: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -151,7 +154,16 @@ impl Source for ManualSource {
     }
 
     fn query_range<'a>(&'a self, _req: &'a QueryRequest) -> BoxFuture<'a, Result<Vec<Series>>> {
-        Box::pin(async move { Ok(self.initial.lock().unwrap().clone()) })
+        Box::pin(async move {
+            let window = self.initial.lock().unwrap().clone();
+            let delay = self
+                .query_delay_ms
+                .load(std::sync::atomic::Ordering::SeqCst);
+            if delay > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+            }
+            Ok(window)
+        })
     }
 
     fn live_mode(&self, _target: &Value, _default_every_ms: i64) -> LiveMode {

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use pulsegrid_connectors::SourceEvent;
 use pulsegrid_live::{HubConfig, HubError, LiveEvent, QuerySpec};
 use serde_json::{Value, json};
 
@@ -92,6 +93,50 @@ async fn lagging_subscriber_is_told_and_can_resync() {
     assert_eq!(window[0]["v"], json!([0.0, 1.0, 2.0, 3.0, 4.0]));
     hub.publish_stream("elsewhere", vec![series("p", &[(now, 1.0)])]);
     assert_eq!(hub.stats().topics, 1);
+}
+
+/// A point that arrives while a streaming topic loads its window is not lost, and a point the
+/// window already holds is not sent twice: the stream starts before the window is queried.
+#[tokio::test]
+async fn points_arriving_while_the_window_loads_are_kept_once() {
+    let source = Arc::new(ManualSource::new("stream"));
+    let t0 = now_ms() - 1_000;
+    *source.initial.lock().unwrap() = vec![series("p", &[(t0, 1.0)])];
+    source
+        .query_delay_ms
+        .store(300, std::sync::atomic::Ordering::SeqCst);
+    let hub = hub_with(vec![source.clone()], test_config());
+    let live = QuerySpec {
+        datasource: Some(json!({"uid": "stream"})),
+        ..spec(json!({"expr": "p"}))
+    };
+    let mut sub = hub.subscribe_query(live).unwrap();
+    // While the window loads: the point it already holds again, and a new one.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(
+        source.subscribers(),
+        1,
+        "the stream starts before the window loads"
+    );
+    source.push(SourceEvent::Frame {
+        series: vec![series("p", &[(t0, 1.0), (t0 + 500, 2.0)])],
+        replace: false,
+    });
+    let mut frames = Vec::new();
+    while frames.len() < 2 {
+        match tokio::time::timeout(std::time::Duration::from_secs(5), sub.recv()).await {
+            Ok(Some(LiveEvent::Frame {
+                replace, series, ..
+            })) => frames.push((replace, series)),
+            Ok(Some(_)) => {}
+            other => panic!("expected two frames, got {frames:?} then {other:?}"),
+        }
+    }
+    assert!(frames[0].0, "{frames:?}");
+    assert!(frames[0].1.contains(&t0.to_string()), "{frames:?}");
+    assert!(!frames[1].0, "{frames:?}");
+    assert!(frames[1].1.contains(&(t0 + 500).to_string()), "{frames:?}");
+    assert!(!frames[1].1.contains(&t0.to_string()), "{frames:?}");
 }
 
 /// A shifted ("compare with") window is polled even on a streaming source, never followed
