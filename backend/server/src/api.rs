@@ -1,5 +1,6 @@
 //! The HTTP API: one router, thin handlers; the logic lives in the modules they call.
 
+mod alertmanager;
 mod dashboards;
 mod datasources;
 mod health;
@@ -59,4 +60,13 @@ pub fn routes() -> Router<AppState> {
         .route("/api/live/ws", get(live::websocket))
         .route("/api/ds/query", post(query::query))
         .route("/api/variables/query", post(variables::query))
+        .route("/api/v2/status", get(alertmanager::status))
+        .route(
+            "/api/v2/silences",
+            get(alertmanager::list).post(alertmanager::post),
+        )
+        .route(
+            "/api/v2/silence/{id}",
+            get(alertmanager::get_one).delete(alertmanager::expire),
+        )
 }

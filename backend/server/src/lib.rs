@@ -1,5 +1,6 @@
 //! Pulsegrid's server: the axum application, its state, auth, provisioning, and `serve`.
 
+pub mod alerting;
 pub mod api;
 pub mod auth;
 pub mod catalog;

@@ -13,6 +13,7 @@ use pulsegrid_ingest::{IngestConfig, SeriesStore};
 use pulsegrid_live::{Hub, HubConfig, StreamHistory};
 use pulsegrid_model::{Series, TimeRange};
 
+use crate::alerting::AlertingState;
 use crate::auth::limiter::LoginLimiter;
 use crate::auth::secret::{hash_password, random_string};
 use crate::config::{Config, redact_url};
@@ -67,6 +68,7 @@ pub async fn ensure_admin(store: &Store, config: &Config) -> anyhow::Result<()> 
 /// Runs the service until SIGINT or SIGTERM.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let config = Arc::new(config);
+    let started_at_ms = crate::clock::now_ms();
     tracing::info!(?config, "starting pulsegrid {}", env!("CARGO_PKG_VERSION"));
     let store = open_store(&config).await?;
     ensure_admin(&store, &config).await?;
@@ -97,6 +99,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             .await
             .context("cannot load saved dashboards")?,
     );
+    let alerting = Arc::new(
+        AlertingState::load(store.clone(), started_at_ms)
+            .await
+            .context("cannot load silences")?,
+    );
     let sources = crate::live::build_sources(&datasources, &ingest, &http);
     let hub = Hub::new(sources.clone(), HubConfig::default());
     hub.set_stream_history(Arc::new(IngestHistory(ingest.clone())));
@@ -112,6 +119,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         sources: sources.clone(),
         hub: hub.clone(),
         resolver: Arc::new(DashboardPanels::new(provisioner.clone(), saved, sources)),
+        alerting,
     };
 
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);

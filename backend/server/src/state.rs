@@ -7,6 +7,7 @@ use pulsegrid_ingest::SeriesStore;
 use pulsegrid_live::{Hub, PanelResolver};
 use pulsegrid_store::Store;
 
+use crate::alerting::AlertingState;
 use crate::auth::limiter::LoginLimiter;
 use crate::config::Config;
 use crate::datasources::Datasources;
@@ -39,4 +40,6 @@ pub struct AppState {
     pub hub: Hub,
     /// Finds the queries behind a dashboard panel, for WebSocket subscriptions.
     pub resolver: Arc<dyn PanelResolver>,
+    /// Silences (written through to the store) and the start time.
+    pub alerting: Arc<AlertingState>,
 }

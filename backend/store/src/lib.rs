@@ -1,5 +1,5 @@
 //! Pulsegrid's persistence: dashboards saved through the API and their versions, users, API
-//! tokens and login sessions, in SQLite (the embedded default) or PostgreSQL (shared by
+//! tokens, login sessions and alert silences, in SQLite (the embedded default) or PostgreSQL (shared by
 //! replicas).
 //!
 //! One code path serves both backends: queries go through [`sqlx::AnyPool`] with `$1, $2`
@@ -14,11 +14,13 @@ mod dashboards;
 pub mod error;
 mod migrations;
 mod sessions;
+mod silences;
 mod users;
 
 pub use api_keys::ApiKey;
 pub use dashboards::{DashboardVersion, SaveDashboard, StoredDashboard};
 pub use error::{Result, StoreError};
+pub use silences::StoredSilence;
 pub use users::User;
 
 use std::path::Path;

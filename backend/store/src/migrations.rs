@@ -22,12 +22,20 @@ struct SchemaVersion {
 
 /// Every schema version, oldest first. Add new versions at the end; never edit a released one
 /// (the migrator rejects changed checksums).
-const SCHEMA: &[SchemaVersion] = &[SchemaVersion {
-    version: 1,
-    description: "initial",
-    sqlite: include_str!("../migrations/sqlite/0001_initial.sql"),
-    postgres: include_str!("../migrations/postgres/0001_initial.sql"),
-}];
+const SCHEMA: &[SchemaVersion] = &[
+    SchemaVersion {
+        version: 1,
+        description: "initial",
+        sqlite: include_str!("../migrations/sqlite/0001_initial.sql"),
+        postgres: include_str!("../migrations/postgres/0001_initial.sql"),
+    },
+    SchemaVersion {
+        version: 2,
+        description: "silences",
+        sqlite: include_str!("../migrations/sqlite/0002_silences.sql"),
+        postgres: include_str!("../migrations/postgres/0002_silences.sql"),
+    },
+];
 
 /// The embedded migrations of one backend, as a sqlx migration source.
 #[derive(Debug, Clone, Copy)]

@@ -6,6 +6,7 @@ mod accounts;
 mod dashboards;
 mod harness;
 mod lifecycle;
+mod silences;
 mod sqlite;
 
 use harness::TestDb;
@@ -52,4 +53,6 @@ on_both_backends!(
     accounts::duplicate_api_key_name_is_a_conflict,
     accounts::sessions_expire_and_are_pruned,
     accounts::session_for_an_unknown_user_is_rejected,
+    silences::silences_are_put_replaced_listed_and_deleted,
+    silences::silences_survive_reopen,
 );
