@@ -11,5 +11,6 @@
 pub mod clock;
 pub mod notify;
 pub mod rules;
+pub mod send;
 
 pub use clock::{Clock, ManualClock, SystemClock};
