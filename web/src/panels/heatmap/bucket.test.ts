@@ -101,3 +101,11 @@ describe('heatmap colors', () => {
     expect(o.yAxis).toMatchObject({ unit: 's', axisPlacement: 'right' });
   });
 });
+
+describe('bucket sizes', () => {
+  it('reads plain numbers as ms and compound durations', () => {
+    expect(parseDuration('250')).toBe(250);
+    expect(parseDuration('1h30m')).toBe(5_400_000);
+    expect(parseDuration('')).toBeNull();
+  });
+});

@@ -5,6 +5,7 @@
 
 import type { DataFrame, Field } from '../../data/frame';
 import { DataAligner } from '../timeseries/align';
+import { parseDuration as parseTimeDuration } from '../../lib/time';
 
 /** The heatmap's cells: `counts[x * rows + y]`, x buckets left to right, y bottom to top. */
 export interface HeatmapCells {
@@ -32,16 +33,16 @@ export interface CalculateOptions {
   yBuckets?: { mode?: 'size' | 'count'; value?: string; scale?: { type?: 'linear' | 'log'; log?: number } };
 }
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5, y: 31536e6 };
-
-/** '30s', '5m', '1h' (or a plain number of ms) in ms; null when unparsable. */
+/**
+ * A bucket size: a plain number is ms (Grafana's heatmap reads it so), anything else a duration
+ * as `lib/time` parses it ('30s', '5m', '1h30m'); null when unparsable.
+ */
 export function parseDuration(text: string | undefined): number | null {
   if (!text) return null;
   const t = text.trim();
   if (/^\d+(\.\d+)?$/.test(t)) return Number(t);
-  const m = DURATION.exec(t);
-  return m ? Number(m[1]) * UNIT_MS[m[2]] : null;
+  const ms = parseTimeDuration(t);
+  return Number.isFinite(ms) && ms > 0 ? ms : null;
 }
 
 /** The numeric bound of a bucket name: '0.5' -> 0.5, '+Inf' -> Infinity; NaN when not numeric. */
