@@ -22,7 +22,7 @@ pub mod timestamp;
 pub use alert::{Alert, AlertStatus, Fingerprint};
 pub use config::Config;
 pub use error::{Error, Result};
-pub use group::{Dispatcher, Notification};
+pub use group::{Dispatcher, GroupLog, Notification};
 pub use inhibit::Inhibitor;
 pub use matchers::{Matcher, Matchers};
 pub use route::Route;

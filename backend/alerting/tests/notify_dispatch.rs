@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use pulsegrid_alerting::ManualClock;
 use pulsegrid_alerting::notify::silence::{PostableSilence, SilenceMatcher};
-use pulsegrid_alerting::notify::{Alert, Config, Dispatcher, Notification};
+use pulsegrid_alerting::notify::{Alert, Config, Dispatcher, GroupLog, Notification};
 use pulsegrid_model::Labels;
 
 const S: i64 = 1_000;
@@ -304,4 +304,48 @@ fn old_alert_flushes_at_once_and_deadline_is_known() {
     let n: Vec<_> = d.tick(T0 + 330 * S).iter().map(describe).collect();
     assert_eq!(n, [["New:resolved"], ["Old:resolved"]]);
     assert_eq!(d.group_count(), 0);
+}
+
+#[test]
+fn restored_logs_keep_a_restart_from_notifying_again() {
+    let clock = ManualClock::new(T0);
+    let config = Config::parse(CONFIG).unwrap();
+    let firing = |t: i64| {
+        let mut a = Alert::firing(labels(&[("alertname", "Hot")]), T0);
+        a.ends_at = Some(T0 + t * S + 3600 * S);
+        a
+    };
+    let mut before = Dispatcher::new(&config, Arc::new(clock.clone()));
+    before.insert(firing(0));
+    clock.set(T0 + 30 * S);
+    let sent = before.tick(T0 + 30 * S);
+    assert_eq!(sent.len(), 1);
+    let logs: Vec<GroupLog> = sent.iter().map(GroupLog::of).collect();
+    // The log survives as JSON (the store keeps it so).
+    let logs: Vec<GroupLog> = serde_json::from_str(&serde_json::to_string(&logs).unwrap()).unwrap();
+    assert_eq!(logs[0].firing.len(), 1);
+
+    // "Restart": a new dispatcher with the logs, the rule engine re-sends the firing alert.
+    clock.set(T0 + 100 * S);
+    let mut after = Dispatcher::new(&config, Arc::new(clock.clone()));
+    after.restore_logs(logs);
+    after.insert(firing(100));
+    for t in [100, 130, 400, 700] {
+        clock.set(T0 + t * S);
+        assert!(after.tick(T0 + t * S).is_empty(), "nothing new at {t}s");
+    }
+    // Without the logs the same alert is notified again.
+    let mut fresh = Dispatcher::new(&config, Arc::new(clock.clone()));
+    fresh.insert(firing(700));
+    assert_eq!(fresh.tick(T0 + 700 * S).len(), 1);
+    // And a new alert in the restored group is still notified, with the old one.
+    let mut more = Dispatcher::new(&config, Arc::new(clock.clone()));
+    more.restore_logs(sent.iter().map(GroupLog::of));
+    more.insert(firing(700));
+    let mut other = Alert::firing(labels(&[("alertname", "Hot"), ("i", "2")]), T0 + 700 * S);
+    other.ends_at = Some(T0 + 7200 * S);
+    more.insert(other);
+    clock.set(T0 + 730 * S);
+    let n: Vec<_> = more.tick(T0 + 730 * S).iter().map(describe).collect();
+    assert_eq!(n, [["Hot:firing", "Hot:firing"]]);
 }

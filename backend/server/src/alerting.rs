@@ -1,6 +1,13 @@
-//! The alerting side of the service state: Alertmanager-style silences, kept in memory for
-//! matching and written through to the store before any change is acknowledged, so a silence
-//! `amtool` was told about survives a crash or restart.
+//! The alerting side of the service: the rule engine ([`engine`]), rules provisioned from the
+//! rules directory ([`rule_files`], [`watcher`]), the notification pipeline and its durable
+//! outbox ([`notifier`]), and Alertmanager-style silences, kept in memory for matching and
+//! written through to the store before any change is acknowledged, so a silence `amtool` was
+//! told about survives a crash or restart.
+
+pub mod engine;
+pub mod notifier;
+pub mod rule_files;
+pub mod watcher;
 
 use std::fmt;
 
@@ -65,6 +72,11 @@ impl AlertingState {
             .into_iter()
             .filter(|s| matches_filter(s, filter))
             .collect()
+    }
+
+    /// Runs `f` on the silences (the notifier mutes alerts with them at each flush).
+    pub async fn with_silences<R>(&self, f: impl FnOnce(&Silences) -> R) -> R {
+        f(&*self.silences.lock().await)
     }
 
     /// One silence.

@@ -6,6 +6,7 @@ mod datasources;
 mod health;
 mod live;
 mod query;
+mod rules;
 mod search;
 mod users;
 mod variables;
@@ -69,4 +70,11 @@ pub fn routes() -> Router<AppState> {
             "/api/v2/silence/{id}",
             get(alertmanager::get_one).delete(alertmanager::expire),
         )
+        .route("/api/v2/alerts", get(rules::am_alerts))
+        .route("/api/v1/rules", get(rules::rules))
+        .route("/api/v1/alerts", get(rules::alerts))
+        .route("/api/alerting/outbox", get(rules::outbox))
+        .route("/api/alerting/history", get(rules::history))
+        .route("/api/alerting/annotations", get(rules::annotations))
+        .route("/api/alerting/errors", get(rules::errors))
 }

@@ -56,6 +56,10 @@ pub struct Config {
     /// Log filter, in `tracing`'s `RUST_LOG` syntax (e.g. `info`, `pulsegrid=debug`).
     #[serde(deserialize_with = "lenient::string")]
     pub log: String,
+    /// The URL users reach Pulsegrid at, for links in notifications (`externalURL`, an
+    /// alert's `generatorURL`); empty means `http://` + `http_addr`.
+    #[serde(deserialize_with = "lenient::string")]
+    pub external_url: String,
 }
 
 impl Default for Config {
@@ -78,6 +82,7 @@ impl Default for Config {
             ingest_max_pending_bytes: 64 * 1024 * 1024,
             own_metrics_interval: "5s".to_owned(),
             log: "info".to_owned(),
+            external_url: String::new(),
         }
     }
 }
@@ -105,6 +110,7 @@ impl fmt::Debug for Config {
             .field("ingest_max_pending_bytes", &self.ingest_max_pending_bytes)
             .field("own_metrics_interval", &self.own_metrics_interval)
             .field("log", &self.log)
+            .field("external_url", &self.external_url)
             .finish()
     }
 }
@@ -144,7 +150,16 @@ impl Config {
             })
     }
 
-    /// The database URL to open: the configured one, or SQLite in the data dir.
+    /// The base URL for links in notifications.
+    pub fn effective_external_url(&self) -> String {
+        if self.external_url.is_empty() {
+            format!("http://{}", self.http_addr)
+        } else {
+            self.external_url.trim_end_matches('/').to_owned()
+        }
+    }
+
+    /// The database URL, `None` for SQLite in the data dir.
     pub fn effective_database_url(&self) -> Option<&str> {
         (!self.database_url.is_empty()).then_some(self.database_url.as_str())
     }

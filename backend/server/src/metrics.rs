@@ -57,6 +57,39 @@ pub struct Metrics {
     pub ingested_points: Counter,
     /// Writes refused because the ingest buffer was full (503).
     pub ingest_rejected: Counter,
+    /// Notification attempts, by receiver, integration and outcome.
+    pub notifications: Family<NotificationLabels, Counter>,
+    /// Notifications in the outbox, by status (pending, delivered, failed).
+    pub outbox: Family<OutboxLabels, Gauge>,
+    /// Rules loaded, and alert instances by state.
+    pub alerts: Family<AlertStateLabels, Gauge>,
+    /// Rule files that are broken right now.
+    pub rule_file_errors: Gauge,
+}
+
+/// Labels of the notification counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct NotificationLabels {
+    /// The receiver's name.
+    pub receiver: String,
+    /// The integration (`webhook[0]`).
+    pub integration: String,
+    /// `delivered`, `retry` or `failed`.
+    pub outcome: String,
+}
+
+/// Labels of the outbox gauge.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutboxLabels {
+    /// `pending`, `delivered` or `failed`.
+    pub status: String,
+}
+
+/// Labels of the alerts gauge.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AlertStateLabels {
+    /// `pending`, `firing`, `nodata` or `error`.
+    pub state: String,
 }
 
 /// The route label alone.
@@ -126,6 +159,26 @@ impl Metrics {
             "Writes refused with 503 because the ingest buffer was full",
             ingest_rejected.clone(),
         );
+        let notifications = Family::<NotificationLabels, Counter>::default();
+        registry.register(
+            "notifications",
+            "Notification attempts, by receiver, integration and outcome",
+            notifications.clone(),
+        );
+        let outbox = Family::<OutboxLabels, Gauge>::default();
+        registry.register(
+            "alerting_outbox_notifications",
+            "Notifications in the durable outbox, by status",
+            outbox.clone(),
+        );
+        let alerts = Family::<AlertStateLabels, Gauge>::default();
+        registry.register("alerts", "Alert instances by state", alerts.clone());
+        let rule_file_errors = Gauge::default();
+        registry.register(
+            "rule_files_broken",
+            "Rule files that are broken right now",
+            rule_file_errors.clone(),
+        );
         let build_info = Family::<BuildLabels, Gauge>::default();
         build_info
             .get_or_create(&BuildLabels {
@@ -144,6 +197,10 @@ impl Metrics {
             login_failures,
             ingested_points,
             ingest_rejected,
+            notifications,
+            outbox,
+            alerts,
+            rule_file_errors,
         }
     }
 

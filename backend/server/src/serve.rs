@@ -8,12 +8,16 @@ use anyhow::Context;
 use axum::serve::ListenerExt;
 use pulsegrid_store::Store;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 use pulsegrid_ingest::{IngestConfig, SeriesStore};
 use pulsegrid_live::{Hub, HubConfig, StreamHistory};
 use pulsegrid_model::{Series, TimeRange};
 
 use crate::alerting::AlertingState;
+use crate::alerting::engine::RuleEngine;
+use crate::alerting::notifier::Notifier;
+use crate::alerting::watcher::RulesRuntime;
 use crate::auth::limiter::LoginLimiter;
 use crate::auth::secret::{hash_password, random_string};
 use crate::config::{Config, redact_url};
@@ -107,6 +111,18 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let sources = crate::live::build_sources(&datasources, &ingest, &http);
     let hub = Hub::new(sources.clone(), HubConfig::default());
     hub.set_stream_history(Arc::new(IngestHistory(ingest.clone())));
+    let alerting_shutdown = CancellationToken::new();
+    let rules = start_alerting(
+        &config,
+        &store,
+        &alerting,
+        &metrics,
+        &hub,
+        &sources,
+        &ingest,
+        &alerting_shutdown,
+    )
+    .await?;
     let state = AppState {
         login_limiter: Arc::new(LoginLimiter::new(config.login_max_failures)),
         config: config.clone(),
@@ -120,6 +136,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         hub: hub.clone(),
         resolver: Arc::new(DashboardPanels::new(provisioner.clone(), saved, sources)),
         alerting,
+        rules,
     };
 
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
@@ -161,11 +178,58 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 
     tracing::info!("shutting down");
     let _ = shutdown_tx.send(true);
+    alerting_shutdown.cancel();
     let _ = tokio::join!(watcher, sessions, streams, sampler);
     ingest.close().await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Starts alerting: the notifier (with its outbox worker) and the rule engine, loaded from
+/// the rules directory before the service answers, then kept in step with it.
+#[allow(clippy::too_many_arguments)]
+async fn start_alerting(
+    config: &Config,
+    store: &Store,
+    alerting: &Arc<AlertingState>,
+    metrics: &Arc<Metrics>,
+    hub: &Hub,
+    sources: &pulsegrid_connectors::Sources,
+    ingest: &SeriesStore,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<Arc<RulesRuntime>> {
+    let external_url = config.effective_external_url();
+    let (alerts_tx, alerts_rx) = tokio::sync::mpsc::channel(1024);
+    let notifier = Notifier::new(
+        &Notifier::default_config(),
+        store.clone(),
+        alerting.clone(),
+        metrics.clone(),
+        external_url.clone(),
+    )
+    .await;
+    notifier.spawn(alerts_rx, shutdown.clone());
+    let engine = RuleEngine::new(
+        hub.clone(),
+        sources.clone(),
+        ingest.clone(),
+        store.clone(),
+        alerts_tx,
+        external_url,
+        shutdown.clone(),
+    )
+    .await
+    .context("cannot read the stored rule states")?;
+    let runtime = Arc::new(RulesRuntime::new(
+        engine,
+        notifier,
+        config.rules_dir.clone(),
+        metrics.clone(),
+    ));
+    runtime.reload(true).await;
+    runtime.clone().spawn(shutdown.clone());
+    Ok(runtime)
 }
 
 /// Opens the ingest store in the data dir with the configured bounds.

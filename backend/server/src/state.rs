@@ -8,6 +8,7 @@ use pulsegrid_live::{Hub, PanelResolver};
 use pulsegrid_store::Store;
 
 use crate::alerting::AlertingState;
+use crate::alerting::watcher::RulesRuntime;
 use crate::auth::limiter::LoginLimiter;
 use crate::config::Config;
 use crate::datasources::Datasources;
@@ -42,4 +43,6 @@ pub struct AppState {
     pub resolver: Arc<dyn PanelResolver>,
     /// Silences (written through to the store) and the start time.
     pub alerting: Arc<AlertingState>,
+    /// The rule engine, the notifier and the rules directory's load state.
+    pub rules: Arc<RulesRuntime>,
 }

@@ -24,6 +24,10 @@ pub(crate) async fn pool(url: &str) -> Result<(Backend, AnyPool)> {
                         // WAL lets readers run beside the one writer; the busy timeout makes
                         // a second writer wait instead of failing at once.
                         conn.execute("PRAGMA journal_mode = WAL").await?;
+                        // FULL syncs the WAL on every commit, so a committed write (an outbox
+                        // row written before its notification is sent) survives a power loss.
+                        // It is SQLite's default; set here so no build's default can weaken it.
+                        conn.execute("PRAGMA synchronous = FULL").await?;
                         conn.execute(
                             format!("PRAGMA busy_timeout = {}", SQLITE_BUSY_TIMEOUT.as_millis())
                                 .as_str(),
@@ -139,6 +143,27 @@ mod tests {
             sqlite_create_if_missing("sqlite::memory:"),
             "sqlite::memory:"
         );
+    }
+
+    /// Every SQLite connection runs in WAL mode with `synchronous = FULL` (2): a commit is on
+    /// disk when it returns.
+    #[tokio::test]
+    async fn sqlite_commits_are_synced() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = sqlite_file_url(&dir.path().join("sync.db")).expect("utf-8 path");
+        let (_, pool) = pool(&url).await.expect("open");
+        let mut conn = pool.acquire().await.expect("connection");
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("synchronous");
+        let journal_mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("journal_mode");
+        assert_eq!((synchronous, journal_mode.as_str()), (2, "wal"));
+        drop(conn);
+        pool.close().await;
     }
 
     /// Paths become absolute URLs; characters that mean something in a URL are escaped.

@@ -1,6 +1,7 @@
 //! Pulsegrid's persistence: dashboards saved through the API and their versions, users, API
-//! tokens, login sessions and alert silences, in SQLite (the embedded default) or PostgreSQL (shared by
-//! replicas).
+//! tokens, login sessions, alert silences and the alerting engine's state (rule states,
+//! transition history, notification log, notification outbox), in SQLite (the embedded
+//! default) or PostgreSQL (shared by replicas).
 //!
 //! One code path serves both backends: queries go through [`sqlx::AnyPool`] with `$1, $2`
 //! placeholders (SQLite reads `$N` as the N-th argument) and use only the types both share:
@@ -8,6 +9,7 @@
 //! Each backend has its own migrations dir (`migrations/sqlite/`, `migrations/postgres/`),
 //! applied on connect.
 
+mod alerting;
 mod api_keys;
 mod connect;
 mod dashboards;
@@ -17,6 +19,10 @@ mod sessions;
 mod silences;
 mod users;
 
+pub use alerting::{
+    DEFAULT_LIST_LIMIT, HistoryEntry, HistoryFilter, MAX_LIST_LIMIT, NewHistoryEntry,
+    NewOutboxItem, OutboxCounts, OutboxFilter, OutboxItem, StoredNotifyLog, StoredRuleState,
+};
 pub use api_keys::ApiKey;
 pub use dashboards::{DashboardVersion, SaveDashboard, StoredDashboard};
 pub use error::{Result, StoreError};
@@ -45,8 +51,9 @@ pub struct Store {
 }
 
 impl Store {
-    /// Connects to `sqlite://PATH` (the file is created if missing; WAL journal, 5 s busy
-    /// timeout, foreign keys on) or `postgres://...`, and applies pending migrations.
+    /// Connects to `sqlite://PATH` (the file is created if missing; WAL journal synced on
+    /// every commit, 5 s busy timeout, foreign keys on) or `postgres://...`, and applies
+    /// pending migrations.
     pub async fn connect(url: &str) -> Result<Store> {
         let (backend, pool) = connect::pool(url).await?;
         migrations::migrator(backend).await?.run(&pool).await?;

@@ -35,6 +35,12 @@ const SCHEMA: &[SchemaVersion] = &[
         sqlite: include_str!("../migrations/sqlite/0002_silences.sql"),
         postgres: include_str!("../migrations/postgres/0002_silences.sql"),
     },
+    SchemaVersion {
+        version: 3,
+        description: "alerting",
+        sqlite: include_str!("../migrations/sqlite/0003_alerting.sql"),
+        postgres: include_str!("../migrations/postgres/0003_alerting.sql"),
+    },
 ];
 
 /// The embedded migrations of one backend, as a sqlx migration source.

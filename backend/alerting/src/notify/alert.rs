@@ -9,7 +9,8 @@ use pulsegrid_model::Labels;
 use serde::{Deserialize, Serialize};
 
 /// Alertmanager's (and Prometheus') label-set fingerprint.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Fingerprint(pub u64);
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
@@ -63,8 +64,10 @@ impl AlertStatus {
     }
 }
 
-/// An alert sent to the notification pipeline (by the rule engine or the v2 API).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// An alert sent to the notification pipeline (by the rule engine or the v2 API). Serialised
+/// (camelCase) into the durable outbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Alert {
     /// Its identity; `alertname` by convention.
     pub labels: Labels,

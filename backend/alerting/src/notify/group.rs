@@ -26,6 +26,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use pulsegrid_model::Labels;
+use serde::{Deserialize, Serialize};
 
 use super::alert::{Alert, AlertStatus, Fingerprint, notification_order};
 use super::config::Config;
@@ -35,8 +36,9 @@ use super::silence::Silences;
 use crate::clock::Clock;
 
 /// What a receiver is to be told about one group: the output of the dispatcher, the input of
-/// the outbox.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// the outbox (serialised there as camelCase JSON).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Notification {
     /// The receiver's name.
     pub receiver: String,
@@ -100,6 +102,39 @@ impl Notification {
             alerts,
             ..self.clone()
         })
+    }
+}
+
+/// What was last notified to a receiver about a group (Alertmanager's notification log entry),
+/// as persisted: restored with [`Dispatcher::restore_logs`] after a restart, it keeps the
+/// dispatcher from notifying again what was already notified.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupLog {
+    /// The receiver's name.
+    pub receiver: String,
+    /// The group key.
+    pub group_key: String,
+    /// Alerts notified as firing.
+    pub firing: Vec<Fingerprint>,
+    /// Alerts notified as resolved.
+    pub resolved: Vec<Fingerprint>,
+    /// When, Unix ms.
+    pub at: i64,
+}
+
+impl GroupLog {
+    /// The log entry a notification leaves (its alerts are exactly the ones the flush counted).
+    pub fn of(n: &Notification) -> Self {
+        let (resolved, firing): (Vec<&Alert>, Vec<&Alert>) =
+            n.alerts.iter().partition(|a| a.is_resolved_at(n.at));
+        GroupLog {
+            receiver: n.receiver.clone(),
+            group_key: n.group_key.clone(),
+            firing: firing.iter().map(|a| a.fingerprint()).collect(),
+            resolved: resolved.iter().map(|a| a.fingerprint()).collect(),
+            at: n.at,
+        }
     }
 }
 
@@ -239,6 +274,8 @@ pub struct Dispatcher {
     silences: Silences,
     /// By (route id, group key).
     groups: BTreeMap<(String, String), AggregationGroup>,
+    /// Persisted logs by (receiver, group key), taken by the group when it is created again.
+    restored: BTreeMap<(String, String), NotifyLog>,
 }
 
 impl Dispatcher {
@@ -256,6 +293,23 @@ impl Dispatcher {
             inhibitor: Inhibitor::new(config.inhibit_rules.iter().map(InhibitRule::from).collect()),
             silences: Silences::new(),
             groups: BTreeMap::new(),
+            restored: BTreeMap::new(),
+        }
+    }
+
+    /// Restores persisted notification logs: a group created later with the same receiver
+    /// and key starts from its log, so alerts already notified are not notified again (until
+    /// `repeat_interval` has passed since the logged notification).
+    pub fn restore_logs(&mut self, logs: impl IntoIterator<Item = GroupLog>) {
+        for log in logs {
+            self.restored.insert(
+                (log.receiver, log.group_key),
+                NotifyLog {
+                    firing: log.firing.into_iter().collect(),
+                    resolved: log.resolved.into_iter().collect(),
+                    at: log.at,
+                },
+            );
         }
     }
 
@@ -296,25 +350,30 @@ impl Dispatcher {
         }
         self.inhibitor.observe(&alert);
         let fp = alert.fingerprint();
+        let restored = &mut self.restored;
         for route in self.route.matching(&alert.labels) {
             let id = (route.id().to_owned(), route.group_key(&alert.labels));
-            let group = self.groups.entry(id).or_insert_with(|| AggregationGroup {
-                receiver: route.receiver.clone(),
-                group_key: route.group_key(&alert.labels),
-                group_labels: route.group_labels(&alert.labels),
-                group_interval_ms: route.group_interval_ms,
-                repeat_interval_ms: route.repeat_interval_ms,
-                resolve_immediately: route.resolve_immediately,
-                send_resolved: self
-                    .send_resolved
-                    .get(&route.receiver)
-                    .copied()
-                    .unwrap_or(false),
-                alerts: BTreeMap::new(),
-                next_flush: now + route.group_wait_ms,
-                has_flushed: false,
-                log: None,
-                announced: BTreeSet::new(),
+            let group = self.groups.entry(id).or_insert_with(|| {
+                let log =
+                    restored.remove(&(route.receiver.clone(), route.group_key(&alert.labels)));
+                AggregationGroup {
+                    receiver: route.receiver.clone(),
+                    group_key: route.group_key(&alert.labels),
+                    group_labels: route.group_labels(&alert.labels),
+                    group_interval_ms: route.group_interval_ms,
+                    repeat_interval_ms: route.repeat_interval_ms,
+                    resolve_immediately: route.resolve_immediately,
+                    send_resolved: self
+                        .send_resolved
+                        .get(&route.receiver)
+                        .copied()
+                        .unwrap_or(false),
+                    alerts: BTreeMap::new(),
+                    next_flush: now + route.group_wait_ms,
+                    has_flushed: false,
+                    announced: log.as_ref().map(|l| l.firing.clone()).unwrap_or_default(),
+                    log,
+                }
             });
             let merged = match group.alerts.get(&fp) {
                 Some(old)
@@ -334,17 +393,25 @@ impl Dispatcher {
 
     /// Flushes every group that is due at `now` and returns the notifications to send.
     pub fn tick(&mut self, now: i64) -> Vec<Notification> {
+        let silences = std::mem::take(&mut self.silences);
+        let out = self.tick_with(now, &silences);
+        self.silences = silences;
+        self.silences.gc(now);
+        out
+    }
+
+    /// [`Self::tick`] with silences kept elsewhere (the service keeps them beside its store).
+    pub fn tick_with(&mut self, now: i64, silences: &Silences) -> Vec<Notification> {
         let mut out = Vec::new();
         for group in self.groups.values_mut() {
             if group.is_due(now)
-                && let Some(n) = group.flush(now, &self.inhibitor, &self.silences)
+                && let Some(n) = group.flush(now, &self.inhibitor, silences)
             {
                 out.push(n);
             }
         }
         self.groups.retain(|_, g| !g.alerts.is_empty());
         self.inhibitor.gc(now);
-        self.silences.gc(now);
         out
     }
 

@@ -128,7 +128,7 @@ pub(super) async fn list(
 }
 
 /// The `filter` query parameters (repeatable), each one matcher.
-fn filter_matchers(query: &str) -> Result<Vec<Matcher>, AmError> {
+pub(super) fn filter_matchers(query: &str) -> Result<Vec<Matcher>, AmError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
         .map_err(|e| AmError(StatusCode::BAD_REQUEST, format!("bad query string: {e}")))?;
     pairs

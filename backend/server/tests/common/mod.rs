@@ -22,6 +22,7 @@ pub struct Builder {
     env: Vec<(String, String)>,
     dashboards: Option<PathBuf>,
     data_dir: Option<PathBuf>,
+    rules: Option<PathBuf>,
 }
 
 impl Builder {
@@ -34,6 +35,12 @@ impl Builder {
     /// Serves dashboards from this directory (default: an empty temp dir).
     pub fn dashboards(mut self, dir: &Path) -> Self {
         self.dashboards = Some(dir.to_owned());
+        self
+    }
+
+    /// Provisions alert rules and `alertmanager.yml` from this directory.
+    pub fn rules(mut self, dir: &Path) -> Self {
+        self.rules = Some(dir.to_owned());
         self
     }
 
@@ -59,7 +66,10 @@ impl Builder {
             .env("PULSEGRID_HTTP_ADDR", "127.0.0.1:0")
             .env("PULSEGRID_DATA_DIR", &data_dir)
             .env("PULSEGRID_DASHBOARDS_DIR", &dashboards)
-            .env("PULSEGRID_RULES_DIR", tmp.path().join("rules"))
+            .env(
+                "PULSEGRID_RULES_DIR",
+                self.rules.unwrap_or_else(|| tmp.path().join("rules")),
+            )
             .env("PULSEGRID_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("PULSEGRID_LOG", "info,pulsegrid=debug")
             .stdout(Stdio::piped())

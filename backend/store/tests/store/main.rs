@@ -3,9 +3,11 @@
 //! the test owns (tests run in parallel, nothing is shared).
 
 mod accounts;
+mod alerting;
 mod dashboards;
 mod harness;
 mod lifecycle;
+mod outbox;
 mod silences;
 mod sqlite;
 
@@ -55,4 +57,17 @@ on_both_backends!(
     accounts::session_for_an_unknown_user_is_rejected,
     silences::silences_are_put_replaced_listed_and_deleted,
     silences::silences_survive_reopen,
+    alerting::rule_states_are_put_replaced_and_listed,
+    alerting::rule_states_of_removed_rules_are_deleted,
+    alerting::history_is_filtered_and_listed_newest_first,
+    alerting::history_listing_is_capped,
+    alerting::history_nan_is_stored_as_null,
+    alerting::history_is_pruned_by_age,
+    alerting::notify_log_is_put_replaced_listed_and_pruned,
+    alerting::alerting_state_survives_reopen,
+    outbox::outbox_item_is_retried_then_delivered,
+    outbox::outbox_failed_item_is_kept_and_not_retried,
+    outbox::outbox_list_is_filtered_and_newest_first,
+    outbox::outbox_prune_keeps_pending_and_recent,
+    outbox::concurrent_senders_settle_each_item_once,
 );
