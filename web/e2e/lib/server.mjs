@@ -30,10 +30,12 @@ export function binaryPath() {
  *   `pulsegrid-overview.json` is always there unless `defaultDashboards: false`
  * @property {boolean} [defaultDashboards]
  * @property {string} [datasources] YAML text of Grafana datasource provisioning
+ * @property {(string | {name: string, text: string})[]} [rules] rule files for the temp
+ *   PULSEGRID_RULES_DIR: fixture file names (in e2e/fixtures/), absolute paths, or generated text
  * @property {Record<string, string>} [env] more PULSEGRID_* settings
  */
 
-/** Starts a server; resolves to `{ url, port, password, dataDir, dashboardsDir, logs(), stop() }`. */
+/** Starts a server; resolves to `{ url, port, password, dataDir, dashboardsDir, rulesDir, logs(), stop() }`. */
 export async function startServer(/** @type {ServerOptions} */ opts = {}) {
   const root = mkdtempSync(join(tmpdir(), 'pulsegrid-e2e-'));
   const dataDir = join(root, 'data');
@@ -49,6 +51,14 @@ export async function startServer(/** @type {ServerOptions} */ opts = {}) {
       cpSync(src, join(dashboardsDir, basename(src)));
     } else {
       writeFileSync(join(dashboardsDir, d.name), JSON.stringify(d.json, null, 2));
+    }
+  }
+  for (const r of opts.rules ?? []) {
+    if (typeof r === 'string') {
+      const src = r.startsWith('/') ? r : join(FIXTURES, r);
+      cpSync(src, join(rulesDir, basename(src)));
+    } else {
+      writeFileSync(join(rulesDir, r.name), r.text);
     }
   }
   // The server refuses unknown PULSEGRID_* variables (PULSEGRID_BIN is ours): pass none through.
@@ -124,6 +134,7 @@ export async function startServer(/** @type {ServerOptions} */ opts = {}) {
     password: ADMIN_PASSWORD,
     dataDir,
     dashboardsDir,
+    rulesDir,
     logs: () => output,
     /** Basic credentials of the admin, for API calls from the test. */
     authHeader: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`,

@@ -15,6 +15,7 @@ import { formatNumber } from '../../components/uplot/shared';
 import '../../components/uplot/uplot.css';
 import type { PanelProps } from '../types';
 import { DataAligner, stackData, type AlignInput } from './align';
+import { ALERT_STATE_COLORS, dashboardUidFromPath, drawAlertBands, PanelAlertPeriods, periodsAt, periodText } from './alertAnnotations';
 import { calcTitle, legendOptions, legendValues, toggleSeries, tooltipOptions } from './legend';
 import { buildModel, buildPlotOptions, seriesColumns, sizeClass, structureKey, type TimeSeriesModel } from './options';
 
@@ -120,6 +121,23 @@ export function TimeSeriesPanel(props: PanelProps) {
   const tip = useMemo(() => createTooltipController(), []);
   const plotRef = useRef<uPlot | null>(null);
 
+  // Alert state periods of the rules linked to this panel: fetched for the range, drawn by a
+  // `draw` hook; new periods redraw the canvas only.
+  const dashboardUid = typeof location !== 'undefined' ? dashboardUidFromPath(location.pathname) : null;
+  const alerts = useRef<PanelAlertPeriods | null>(null);
+  useEffect(() => {
+    if (!dashboardUid) return;
+    const a = new PanelAlertPeriods(dashboardUid, panel.id, () => plotRef.current?.redraw(false, false));
+    alerts.current = a;
+    return () => {
+      a.dispose();
+      if (alerts.current === a) alerts.current = null;
+    };
+  }, [dashboardUid, panel.id]);
+  useEffect(() => {
+    alerts.current?.update(props.timeRange);
+  }, [props.timeRange.from, props.timeRange.to, dashboardUid, panel.id]);
+
   const interaction = (): InteractionContext => {
     const p = live.current.props;
     return { panelId: p.panel.id, crosshair: p.crosshair, onZoom: p.onZoom, onHover: showTooltip, onLeave: () => tip.hide() };
@@ -138,6 +156,7 @@ export function TimeSeriesPanel(props: PanelProps) {
       dataIdx: (u, si, idx) => (si === 0 ? idx : nearestDefined(u, si, idx)),
     };
     addInteractions(opts, interaction);
+    opts.hooks = { ...opts.hooks, draw: [...(opts.hooks?.draw ?? []), (u) => drawAlertBands(u, alerts.current?.periods ?? [], Date.now())] };
     return opts;
   }, [model, theme, timeZone, hidden, size]);
 
@@ -155,6 +174,7 @@ export function TimeSeriesPanel(props: PanelProps) {
     if (t.sort !== 'none' && rows.length > 1) {
       rows.sort((a, b) => ((a.value ?? -Infinity) - (b.value ?? -Infinity)) * (t.sort === 'asc' ? 1 : -1));
     }
+    const periods = alerts.current?.periods.length ? periodsAt(alerts.current.periods, u.posToVal(left, 'x'), Date.now()) : [];
     tip.show({
       x: rect.left + left,
       y: rect.top + (u.cursor.top ?? 0),
@@ -166,6 +186,12 @@ export function TimeSeriesPanel(props: PanelProps) {
               <span class={`pg-swatch${r.dashed ? ' dashed' : ''}`} style={r.dashed ? { borderTopColor: r.color } : { background: r.color }} />
               <span class="name">{r.label}</span>
               <span class="val">{r.text}</span>
+            </div>
+          ))}
+          {periods.map((a, i) => (
+            <div class="row alert" key={`alert-${i}`}>
+              <span class="pg-swatch" style={{ background: ALERT_STATE_COLORS[a.state] }} />
+              <span class="name">{periodText(a)}</span>
             </div>
           ))}
         </>
