@@ -17,6 +17,11 @@ use common::{TestServer, admin, client, eventually};
 use pulsegrid_testkit::{PrometheusServer, free_port};
 use serde_json::{Value, json};
 
+/// `(alertname, status, site)` of one alert in a payload.
+type AlertSummary = (String, String, String);
+/// `(status, alerts)` of one payload.
+type Payload = (String, Vec<AlertSummary>);
+
 /// A webhook receiver on a port of our choosing, recording every payload.
 struct Hook {
     received: Arc<Mutex<Vec<Value>>>,
@@ -46,8 +51,8 @@ impl Hook {
         Hook { received, task }
     }
 
-    /// `(status, [(alertname, status, site)])` per payload received so far.
-    fn summary(&self) -> Vec<(String, Vec<(String, String, String)>)> {
+    /// Every payload received so far.
+    fn summary(&self) -> Vec<Payload> {
         self.received
             .lock()
             .unwrap()
@@ -74,7 +79,7 @@ impl Hook {
         self.received.lock().unwrap().len()
     }
 
-    async fn wait_for(&self, n: usize) -> Vec<(String, Vec<(String, String, String)>)> {
+    async fn wait_for(&self, n: usize) -> Vec<Payload> {
         eventually(Duration::from_secs(15), || async {
             (self.count() >= n).then_some(())
         })
@@ -135,11 +140,11 @@ async fn get(server: &TestServer, path: &str) -> Value {
     resp.json().await.unwrap()
 }
 
-fn firing(site: &str) -> (String, String, String) {
+fn firing(site: &str) -> AlertSummary {
     ("LinePressureHigh".into(), "firing".into(), site.into())
 }
 
-fn resolved(site: &str) -> (String, String, String) {
+fn resolved(site: &str) -> AlertSummary {
     ("LinePressureHigh".into(), "resolved".into(), site.into())
 }
 

@@ -136,6 +136,15 @@ fn no_data_name(rule: &pulsegrid_alerting::rules::Rule) -> Value {
     serde_json::to_value(rule.no_data).unwrap_or(Value::Null)
 }
 
+/// A rule group as `/api/v1/rules` shows it.
+#[derive(Debug, Default)]
+struct GroupView {
+    interval_ms: i64,
+    rules: Vec<Value>,
+    eval_seconds: f64,
+    last_eval_ms: i64,
+}
+
 /// Query parameters of `/api/v1/rules`.
 #[derive(Debug, Deserialize)]
 pub(super) struct RulesParams {
@@ -151,7 +160,7 @@ pub(super) async fn rules(
     Query(params): Query<RulesParams>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Role::Viewer)?;
-    let mut groups: BTreeMap<(String, String), (i64, Vec<Value>, f64, i64)> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, String), GroupView> = BTreeMap::new();
     for entry in state.rules.engine.rules() {
         let kind = entry.def.rule.kind;
         let wanted = match params.kind.as_deref() {
@@ -165,24 +174,31 @@ pub(super) async fn rules(
         };
         let group = groups
             .entry((entry.def.file.clone(), entry.def.group.clone()))
-            .or_insert((entry.def.interval_ms, Vec::new(), 0.0, 0));
-        group.2 += eval_time;
-        group.3 = group.3.max(last_eval);
+            .or_insert_with(|| GroupView {
+                interval_ms: entry.def.interval_ms,
+                ..GroupView::default()
+            });
+        group.eval_seconds += eval_time;
+        group.last_eval_ms = group.last_eval_ms.max(last_eval);
         if wanted {
-            group.1.push(rule_json(&entry));
+            group.rules.push(rule_json(&entry));
         }
     }
     let groups: Vec<Value> = groups
         .into_iter()
-        .map(|((file, name), (interval, rules, eval_time, last_eval))| {
+        .map(|((file, name), g)| {
             json!({
                 "name": name,
                 "file": file,
-                "interval": interval as f64 / 1000.0,
+                "interval": g.interval_ms as f64 / 1000.0,
                 "limit": 0,
-                "rules": rules,
-                "evaluationTime": eval_time,
-                "lastEvaluation": if last_eval > 0 { rfc3339(last_eval) } else { "0001-01-01T00:00:00Z".into() },
+                "rules": g.rules,
+                "evaluationTime": g.eval_seconds,
+                "lastEvaluation": if g.last_eval_ms > 0 {
+                    rfc3339(g.last_eval_ms)
+                } else {
+                    "0001-01-01T00:00:00Z".into()
+                },
             })
         })
         .collect();
