@@ -385,6 +385,25 @@ async fn grouping_repeat_silence_and_inhibition() {
         .unwrap();
     assert_eq!(high["status"]["state"], "suppressed");
     assert_eq!(high["status"]["silencedBy"].as_array().unwrap().len(), 1);
+
+    // amtool reads the same alerts from Pulsegrid as from Alertmanager.
+    let out = Command::new("/usr/bin/amtool")
+        .arg(format!("--alertmanager.url={}", server.url))
+        .args(["alert", "query", "-o", "json", "alertname=LinePressureHigh"])
+        .output()
+        .expect("amtool (apt-get install prometheus-alertmanager)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    // amtool shows active alerts by default: south (north is silenced).
+    let sites: Vec<&str> = listed
+        .iter()
+        .map(|a| a["labels"]["site"].as_str().unwrap())
+        .collect();
+    assert_eq!(sites, ["south"], "{listed:?}");
 }
 
 #[tokio::test]
@@ -463,7 +482,7 @@ async fn email_receiver_gets_the_alert_from_a_real_smtp_server() {
     let routing = format!(
         "global:\n  smtp_smarthost: '127.0.0.1:{smtp_port}'\n  smtp_from: 'pulsegrid@example.org'\n  smtp_require_tls: false\n\
          route:\n  receiver: mail\n  group_wait: 0s\n  group_interval: 1s\n\
-         receivers:\n  - name: mail\n    email_configs:\n      - to: 'ops@example.org'\n"
+         receivers:\n  - name: mail\n    email_configs:\n      - to: 'ops@example.org'\n        send_resolved: true\n"
     );
     let rules = rules_dir(tmp.path(), PRESSURE_RULE, &routing);
     let server = TestServer::builder().rules(&rules).start();
@@ -476,6 +495,50 @@ async fn email_receiver_gets_the_alert_from_a_real_smtp_server() {
     .unwrap_or_else(|| panic!("no mail; server logs:\n{}", server.logs()));
     assert!(text.contains("LinePressureHigh"), "{text}");
     assert!(text.contains("pulsegrid@example.org"), "{text}");
+    assert!(text.contains("FIRING"), "{text}");
+    // And the resolution.
+    write(&server, "line_pressure,site=north value=1").await;
+    let text = eventually(Duration::from_secs(15), || async {
+        let text = std::fs::read_to_string(&smtp.out).unwrap_or_default();
+        text.contains("RESOLVED").then_some(text)
+    })
+    .await
+    .unwrap_or_else(|| panic!("no resolved mail; server logs:\n{}", server.logs()));
+    assert!(text.matches("ops@example.org").count() >= 2, "{text}");
+}
+
+#[tokio::test]
+async fn recording_rules_write_a_series_dashboards_can_query() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rules = rules_dir(
+        tmp.path(),
+        "groups:\n  - name: rec\n    interval: 1s\n    rules:\n      - record: line_pressure:max1m\n        source: pulsegrid\n        query: line_pressure\n        reduce: max(1m)\n        labels: {derived: 'yes'}\n",
+        "route: {receiver: r}\nreceivers: [{name: r}]\n",
+    );
+    let server = TestServer::builder().rules(&rules).start();
+    write(
+        &server,
+        "line_pressure,site=north value=4\nline_pressure,site=north value=6",
+    )
+    .await;
+    let series = eventually(Duration::from_secs(10), || async {
+        let resp = client()
+            .post(server.at("/api/ds/query"))
+            .json(&json!({"from": "now-5m", "to": "now", "queries": [
+                {"refId": "A", "datasource": {"uid": "pulsegrid"}, "expr": "line_pressure:max1m"}
+            ]}))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = resp.json().await.unwrap();
+        let s = body["results"]["A"]["series"][0].clone();
+        s.is_object().then_some(s)
+    })
+    .await
+    .expect("the recorded series is queryable");
+    assert_eq!(series["labels"]["site"], "north", "{series}");
+    assert_eq!(series["labels"]["derived"], "yes", "{series}");
+    assert_eq!(series["v"].as_array().unwrap().last().unwrap(), 6.0);
 }
 
 #[tokio::test]
