@@ -12,6 +12,7 @@
 //! - [`eval`]: reduce + condition over series windows, and the allocation-free stream path.
 //! - [`state`]: alert instances (`for`, `keep_firing_for`, hysteresis, no-data, error, flapping),
 //!   transitions for the state history, and snapshots that survive a restart.
+//! - [`unittest`]: `pulsegrid test rules FILE...`, promtool's rule unit test files.
 
 pub mod check;
 pub mod duration;
@@ -20,13 +21,15 @@ pub mod file;
 pub mod rule;
 pub mod state;
 pub mod template;
+pub mod unittest;
 
 pub use check::{CheckReport, FileReport, check_paths};
 pub use duration::{format_duration, parse_duration};
-pub use eval::{EvalResult, SeriesWindow, StreamEval, evaluate};
+pub use eval::{DEFAULT_LOOKBACK_MS, EvalResult, SeriesWindow, StreamEval, evaluate, lookback_ms};
 pub use file::{RuleError, RuleFile, parse_rule_file, read_rule_file};
 pub use rule::{
     CmpOp, Condition, NoDataPolicy, QueryKind, Reduce, ReduceFn, Rule, RuleGroup, RuleKind,
 };
 pub use state::{AlertInstance, AlertState, RuleState, RuleStateSnapshot, Transition};
 pub use template::{Template, TemplateData, TemplateError};
+pub use unittest::{UnitTestOutcome, UnitTestReport, test_rule_files};

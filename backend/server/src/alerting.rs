@@ -79,6 +79,26 @@ impl AlertingState {
         f(&*self.silences.lock().await)
     }
 
+    /// Drops silences that expired longer than the retention ago, from memory and from the
+    /// store (Alertmanager's `--data.retention`, 120 h); returns how many.
+    pub async fn gc_silences(&self, now: i64) -> Result<usize, SilenceError> {
+        let dropped: Vec<String> = {
+            let mut silences = self.silences.lock().await;
+            let before: Vec<String> = silences.list(now).into_iter().map(|s| s.id).collect();
+            silences.gc(now);
+            let after: std::collections::HashSet<String> =
+                silences.list(now).into_iter().map(|s| s.id).collect();
+            before
+                .into_iter()
+                .filter(|id| !after.contains(id))
+                .collect()
+        };
+        for id in &dropped {
+            self.store.delete_silence(id).await?;
+        }
+        Ok(dropped.len())
+    }
+
     /// One silence.
     pub async fn silence(&self, id: &str, now: i64) -> Option<Silence> {
         self.silences.lock().await.get(id, now)
@@ -207,6 +227,29 @@ mod tests {
             created_by: "me".into(),
             comment: String::new(),
         }
+    }
+
+    #[tokio::test]
+    async fn expired_silences_leave_the_store_after_their_retention() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in_dir(dir.path()).await.unwrap();
+        let state = AlertingState::load(store.clone(), 0).await.unwrap();
+        let now = 1_800_000_000_000;
+        let post: PostableSilence = serde_json::from_value(serde_json::json!({
+            "matchers": [{"name": "a", "value": "b", "isRegex": false, "isEqual": true}],
+            "startsAt": "2027-01-15T08:00:00Z",
+            "endsAt": "2027-01-15T09:00:00Z",
+            "createdBy": "t",
+            "comment": "c"
+        }))
+        .unwrap();
+        state.set_silence(post, now).await.unwrap();
+        assert_eq!(state.gc_silences(now + 3_600_000).await.unwrap(), 0);
+        assert_eq!(store.list_silences().await.unwrap().len(), 1);
+        // Alertmanager keeps expired silences 120 h.
+        let later = now + 3_600_000 + 121 * 3_600_000;
+        assert_eq!(state.gc_silences(later).await.unwrap(), 1);
+        assert!(store.list_silences().await.unwrap().is_empty());
     }
 
     #[test]

@@ -226,6 +226,7 @@ async fn start_alerting(
         notifier,
         config.rules_dir.clone(),
         metrics.clone(),
+        alerting.clone(),
     ));
     runtime.reload(true).await;
     runtime.clone().spawn(shutdown.clone());

@@ -14,6 +14,19 @@ use pulsegrid_model::Labels;
 
 use super::rule::{Condition, QueryKind, Reduce, ReduceFn, Rule};
 
+/// How far back a rule without a reduce window looks for its points (Prometheus' lookback
+/// delta): older points are not seen, so a series that stopped reporting ends its alert.
+pub const DEFAULT_LOOKBACK_MS: i64 = 5 * 60_000;
+
+/// The span of points a rule's evaluation at `t` sees: `(t - lookback, t]`, the reduce window
+/// when it has one, else [`DEFAULT_LOOKBACK_MS`].
+pub fn lookback_ms(rule: &Rule) -> i64 {
+    match &rule.query {
+        QueryKind::Pulsegrid { reduce, .. } => reduce.window_ms.unwrap_or(DEFAULT_LOOKBACK_MS),
+        QueryKind::PromQl { .. } => DEFAULT_LOOKBACK_MS,
+    }
+}
+
 /// One series' points in a time range, oldest first.
 #[derive(Clone, Copy, Debug)]
 pub struct SeriesWindow<'a> {

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use pulsegrid_alerting::notify::Alert;
 use pulsegrid_alerting::rules::{
-    AlertInstance, AlertState, EvalResult, QueryKind, Rule, RuleKind, RuleState, RuleStateSnapshot,
-    SeriesWindow, Transition, evaluate, format_duration,
+    AlertInstance, AlertState, EvalResult, QueryKind, RuleKind, RuleState, RuleStateSnapshot,
+    SeriesWindow, Transition, evaluate, format_duration, lookback_ms,
 };
 use pulsegrid_connectors::{QueryRequest, Sources};
 use pulsegrid_ingest::SeriesStore;
@@ -34,9 +34,6 @@ use tokio_util::sync::CancellationToken;
 use super::rule_files::RuleDef;
 use crate::clock::now_ms;
 
-/// How far back a rule without a reduce window looks for its last point (Prometheus'
-/// lookback delta).
-pub const DEFAULT_LOOKBACK_MS: i64 = 5 * 60_000;
 /// Firing alerts are re-sent to the notifier this often (Prometheus' `resend-delay`).
 const RESEND_MS: i64 = 60_000;
 /// The stream recording rules write to.
@@ -416,14 +413,6 @@ pub fn rule_target(kind: DatasourceKind, query: &str) -> Value {
         DatasourceKind::Amqp => json!({"queue": query}),
         DatasourceKind::Kinesis => json!({"stream": query}),
         DatasourceKind::Websocket => json!({"path": query}),
-    }
-}
-
-/// How far back a Pulsegrid rule looks: its reduce window, else the default lookback.
-fn lookback_ms(rule: &Rule) -> i64 {
-    match &rule.query {
-        QueryKind::Pulsegrid { reduce, .. } => reduce.window_ms.unwrap_or(DEFAULT_LOOKBACK_MS),
-        QueryKind::PromQl { .. } => DEFAULT_LOOKBACK_MS,
     }
 }
 

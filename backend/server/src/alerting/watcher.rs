@@ -13,6 +13,7 @@ use pulsegrid_alerting::rules::AlertState;
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
+use super::AlertingState;
 use super::engine::RuleEngine;
 use super::notifier::Notifier;
 use super::rule_files::{self, RuleDef, RuleFileError};
@@ -20,6 +21,8 @@ use crate::metrics::{AlertStateLabels, Metrics};
 
 /// How often the directory's stamp is compared.
 const POLL_EVERY: Duration = Duration::from_secs(1);
+/// How often expired silences past their retention are dropped.
+const SILENCE_GC_EVERY_MS: i64 = 60_000;
 
 /// The running alerting: rules, notifier, and what the last load found.
 #[derive(Debug)]
@@ -30,6 +33,7 @@ pub struct RulesRuntime {
     pub notifier: Notifier,
     dir: PathBuf,
     metrics: Arc<Metrics>,
+    silences: Arc<AlertingState>,
     errors: RwLock<Vec<RuleFileError>>,
     last: Mutex<LastLoad>,
 }
@@ -42,18 +46,21 @@ struct LastLoad {
 }
 
 impl RulesRuntime {
-    /// A runtime over `dir`; call [`Self::reload`] to load it.
+    /// A runtime over `dir` (and the silences, whose expired entries it drops); call
+    /// [`Self::reload`] to load it.
     pub fn new(
         engine: RuleEngine,
         notifier: Notifier,
         dir: PathBuf,
         metrics: Arc<Metrics>,
+        silences: Arc<AlertingState>,
     ) -> Self {
         RulesRuntime {
             engine,
             notifier,
             dir,
             metrics,
+            silences,
             errors: RwLock::new(Vec::new()),
             last: Mutex::new(LastLoad::default()),
         }
@@ -148,6 +155,7 @@ impl RulesRuntime {
     /// Reloads on changes until `shutdown`.
     pub fn spawn(self: Arc<Self>, shutdown: CancellationToken) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
+            let mut last_gc = 0;
             loop {
                 tokio::select! {
                     () = shutdown.cancelled() => return,
@@ -155,6 +163,13 @@ impl RulesRuntime {
                 }
                 self.reload(false).await;
                 self.update_gauges();
+                let now = crate::clock::now_ms();
+                if now - last_gc >= SILENCE_GC_EVERY_MS {
+                    last_gc = now;
+                    if let Err(e) = self.silences.gc_silences(now).await {
+                        tracing::warn!(error = %e, "cannot drop expired silences");
+                    }
+                }
             }
         })
     }
