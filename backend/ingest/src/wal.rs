@@ -9,6 +9,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use pulsegrid_model::Series;
 
@@ -35,6 +36,8 @@ pub(crate) struct Wal {
     sealed: Vec<Segment>,
     active: Segment,
     file: File,
+    /// A second handle on the active segment, for fsyncs on another thread.
+    sync_file: Arc<File>,
     segment_bytes: u64,
     /// Bytes appended since the last snapshot.
     since_snapshot: u64,
@@ -180,12 +183,14 @@ impl Wal {
         snapshot_bytes: u64,
     ) -> Result<Wal> {
         let (active, file) = create_segment(&dir, next_seq)?;
+        let sync_file = clone_handle(&file, &active.path)?;
         let since_snapshot = sealed.iter().map(|s| s.len).sum();
         Ok(Wal {
             dir,
             sealed,
             active,
             file,
+            sync_file,
             segment_bytes,
             since_snapshot,
             last_snapshot: snapshot_bytes,
@@ -220,6 +225,15 @@ impl Wal {
             .map_err(|e| IngestError::io("fsync", &self.active.path, e))
     }
 
+    /// What another thread needs to fsync everything appended so far: the active segment
+    /// (sealed segments were synced when they were sealed).
+    pub(crate) fn sync_handle(&self) -> SyncHandle {
+        SyncHandle {
+            file: self.sync_file.clone(),
+            path: self.active.path.clone(),
+        }
+    }
+
     /// Starts a new segment if the active one is past `segment_bytes`.
     pub(crate) fn rotate_if_full(&mut self) -> Result<()> {
         if self.active.len >= self.segment_bytes {
@@ -232,6 +246,7 @@ impl Wal {
     pub(crate) fn rotate(&mut self) -> Result<u64> {
         self.sync()?;
         let (active, file) = create_segment(&self.dir, self.active.seq + 1)?;
+        self.sync_file = clone_handle(&file, &active.path)?;
         let sealed = std::mem::replace(&mut self.active, active);
         self.file = file;
         if sealed.max_t.is_some() {
@@ -289,6 +304,29 @@ impl Wal {
     pub(crate) fn active_path(&self) -> &Path {
         &self.active.path
     }
+}
+
+/// A handle to fsync a segment from another thread.
+#[derive(Clone, Debug)]
+pub(crate) struct SyncHandle {
+    file: Arc<File>,
+    /// The segment's path, for errors and to tell segments apart.
+    pub(crate) path: PathBuf,
+}
+
+impl SyncHandle {
+    /// Makes everything written to the segment so far durable.
+    pub(crate) fn sync(&self) -> Result<()> {
+        self.file
+            .sync_data()
+            .map_err(|e| IngestError::io("fsync", &self.path, e))
+    }
+}
+
+fn clone_handle(file: &File, path: &Path) -> Result<Arc<File>> {
+    file.try_clone()
+        .map(Arc::new)
+        .map_err(|e| IngestError::io("duplicate the handle of", path, e))
 }
 
 fn create_segment(dir: &Path, seq: u64) -> Result<(Segment, File)> {

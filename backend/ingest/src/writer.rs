@@ -2,11 +2,14 @@
 //!
 //! Group commit: callers queue framed records; the writer wakes, takes *every* queued
 //! request, checks the series limit, appends them all to the log with one `write`, applies
-//! them to the ring buffers and publishes them to live subscribers, then fsyncs once and only
-//! then acknowledges each. Live delivery does not wait for the disk (the fsync dominates the
-//! write latency); durability does: nothing is acknowledged before it is on disk. If the
-//! fsync fails, the writes are refused and the clients retry; a retried point has the same
-//! series and timestamp, so it replaces itself in the ring buffer rather than doubling.
+//! them to the ring buffers and publishes them to live subscribers, then hands the group to
+//! the syncer thread, which fsyncs (once for every group waiting) and only then acknowledges
+//! each. Live delivery does not wait for the disk (the fsync dominates the write latency),
+//! not even for the fsync of an earlier group: the writer takes the next group while the
+//! syncer waits on the disk. Durability does wait: nothing is acknowledged before it is on
+//! disk. If the fsync fails, the writes are refused and the clients retry; a retried point
+//! has the same series and timestamp, so it replaces itself in the ring buffer rather than
+//! doubling.
 //! It is a plain thread (file I/O blocks), so it neither stalls the async runtime nor keeps
 //! it from shutting down; it exits when the store is closed or its last handle dropped,
 //! after writing what was queued.
@@ -22,7 +25,7 @@ use tokio::sync::{broadcast, oneshot, watch};
 use crate::buffers::Buffers;
 use crate::config::IngestConfig;
 use crate::error::{IngestError, Result};
-use crate::wal::Wal;
+use crate::wal::{SyncHandle, Wal};
 use crate::{IngestBatch, now_ms, snapshot};
 
 /// How often expired points, empty series and expired log segments are swept.
@@ -122,9 +125,88 @@ impl Drop for Stopped<'_> {
     }
 }
 
+/// A group appended and published, waiting for its fsync before it is acknowledged.
+struct Unsynced {
+    handle: SyncHandle,
+    acks: Vec<oneshot::Sender<Result<()>>>,
+    /// Its bytes, counted as pending until they are on disk.
+    queued: usize,
+    started: Instant,
+}
+
+/// The syncer thread's body: fsyncs what the writer hands over, every group waiting at once,
+/// then acknowledges them.
+fn sync_loop(shared: Arc<Shared>, groups: std::sync::mpsc::Receiver<Unsynced>) {
+    while let Ok(first) = groups.recv() {
+        let mut waiting = vec![first];
+        while let Ok(more) = groups.try_recv() {
+            waiting.push(more);
+        }
+        // One fsync per segment covers every group appended to it so far.
+        let mut results: Vec<(std::path::PathBuf, Result<()>)> = Vec::new();
+        for group in waiting.iter().rev() {
+            if results.iter().any(|(p, _)| *p == group.handle.path) {
+                continue;
+            }
+            let result = group.handle.sync();
+            if result.is_ok() {
+                shared.counters.fsyncs.fetch_add(1, Ordering::Relaxed);
+            }
+            results.push((group.handle.path.clone(), result));
+        }
+        for group in waiting {
+            acknowledge(&shared, group, &results);
+        }
+    }
+}
+
+/// Acknowledges a synced group with its segment's fsync result.
+fn acknowledge(shared: &Shared, group: Unsynced, results: &[(std::path::PathBuf, Result<()>)]) {
+    shared
+        .pending_bytes
+        .fetch_sub(group.queued, Ordering::Relaxed);
+    let elapsed = group.started.elapsed().as_secs_f64().max(1e-6);
+    let rate = (group.queued as f64 / elapsed) as u64;
+    shared.counters.bytes_per_sec.store(rate, Ordering::Relaxed);
+    let result = results
+        .iter()
+        .find(|(p, _)| *p == group.handle.path)
+        .map(|(_, r)| r);
+    match result {
+        Some(Err(e)) => {
+            tracing::error!(error = %e, requests = group.acks.len(), "write-ahead log fsync failed");
+            for ack in group.acks {
+                let _ = ack.send(Err(e.duplicate()));
+            }
+        }
+        _ => {
+            for ack in group.acks {
+                let _ = ack.send(Ok(()));
+            }
+        }
+    }
+}
+
 /// The writer thread's body.
 pub(crate) fn run(shared: Arc<Shared>, mut wal: Wal) {
     let _stopped = Stopped(&shared);
+    let (to_syncer, groups) = std::sync::mpsc::channel();
+    let syncer = if shared.config.fsync {
+        let syncer_shared = shared.clone();
+        match std::thread::Builder::new()
+            .name("ingest-fsync".into())
+            .spawn(move || sync_loop(syncer_shared, groups))
+        {
+            Ok(handle) => Some(handle),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot start the fsync thread; fsyncing inline");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let to_syncer = syncer.as_ref().map(|_| to_syncer);
     let mut last_sweep = Instant::now();
     let mut scratch = Vec::new();
     loop {
@@ -142,7 +224,13 @@ pub(crate) fn run(shared: Arc<Shared>, mut wal: Wal) {
         }
         let _gate = lock(&shared.gate);
         let requests = std::mem::take(&mut lock(&shared.queue).requests);
-        commit(&shared, &mut wal, requests, &mut scratch);
+        commit(
+            &shared,
+            &mut wal,
+            requests,
+            &mut scratch,
+            to_syncer.as_ref(),
+        );
         if let Err(e) = wal.rotate_if_full() {
             tracing::error!(error = %e, "could not start a new write-ahead log segment");
         }
@@ -156,6 +244,11 @@ pub(crate) fn run(shared: Arc<Shared>, mut wal: Wal) {
             wal.delete_expired(cutoff);
         }
         publish_wal_stats(&shared, &wal);
+    }
+    // Let the syncer acknowledge what it holds before the store reports itself stopped.
+    drop(to_syncer);
+    if let Some(handle) = syncer {
+        let _ = handle.join();
     }
     if !shared.config.fsync
         && let Err(e) = wal.sync()
@@ -171,8 +264,15 @@ fn publish_wal_stats(shared: &Shared, wal: &Wal) {
         .store(wal.segments() as u64, Ordering::Relaxed);
 }
 
-/// One group commit.
-fn commit(shared: &Shared, wal: &mut Wal, requests: Vec<Request>, scratch: &mut Vec<u8>) {
+/// One group commit: append, apply, publish, then the fsync and the acknowledgements, by the
+/// syncer thread when there is one.
+fn commit(
+    shared: &Shared,
+    wal: &mut Wal,
+    requests: Vec<Request>,
+    scratch: &mut Vec<u8>,
+    syncer: Option<&std::sync::mpsc::Sender<Unsynced>>,
+) {
     let queued: usize = requests.iter().map(|r| r.record.len()).sum();
     let refusals = check_series_limit(shared, &requests);
     let mut accepted = Vec::with_capacity(requests.len());
@@ -226,6 +326,20 @@ fn commit(shared: &Shared, wal: &mut Wal, requests: Vec<Request>, scratch: &mut 
         acks.push(r.ack);
     }
 
+    let group = Unsynced {
+        handle: wal.sync_handle(),
+        acks,
+        queued,
+        started,
+    };
+    let group = match syncer {
+        Some(syncer) => match syncer.send(group) {
+            Ok(()) => return,
+            Err(std::sync::mpsc::SendError(group)) => group,
+        },
+        None => group,
+    };
+    let (acks, queued) = (group.acks, group.queued);
     let synced = if shared.config.fsync {
         wal.sync()
             .map(|()| shared.counters.fsyncs.fetch_add(1, Ordering::Relaxed))
