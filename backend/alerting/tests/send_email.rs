@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use pulsegrid_alerting::notify::config::{EmailConfig, HostPort, Secret};
 use pulsegrid_alerting::notify::{Alert, Notification};
+use pulsegrid_alerting::send::email::InlineImage;
 use pulsegrid_alerting::send::{EmailReceiver, NotifyErrorKind, Receiver};
 use pulsegrid_model::Labels;
 use serde_json::Value;
@@ -65,6 +66,13 @@ class Handler:
             'headers': {k: str(v) for k, v in msg.items()},
             'text': plain.get_content() if plain is not None else None,
             'html': html.get_content() if html is not None else None,
+            'parts': [{
+                'content_type': part.get_content_type(),
+                'content_id': part.get('Content-ID'),
+                'disposition': part.get_content_disposition(),
+                'filename': part.get_filename(),
+                'png': (part.get_payload(decode=True) or b'').startswith(b'\x89PNG'),
+            } for part in msg.walk()],
         }
         out = os.environ['PULSEGRID_SMTP_OUT']
         name = os.path.join(out, uuid.uuid4().hex)
@@ -445,4 +453,94 @@ async fn silent_server_times_out() {
     assert!(err.is_retryable());
     assert!(started.elapsed() < Duration::from_secs(5));
     hold.abort();
+}
+
+/// A 1x1 PNG.
+const PNG_1X1: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53,
+    0xDE, 0x00, 0x00, 0x00, 0x0C, 0x49, 0x44, 0x41, 0x54, 0x08, 0xD7, 0x63, 0xF8, 0xCF, 0xC0, 0x00,
+    0x00, 0x03, 0x01, 0x01, 0x00, 0x18, 0xDD, 0x8D, 0xB0, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E,
+    0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+/// `send_with_images`: the HTML body shows the image by `cid:`, the image/png part carries that
+/// Content-ID inline, the same PNG is attached under its file name, and the text body is
+/// still there on its own.
+#[tokio::test]
+async fn sends_inline_images_and_attachments() {
+    let server = SmtpServer::start();
+    let image = InlineImage {
+        content_id: "graph-1@pulsegrid".into(),
+        filename: "LinePressureHigh.png".into(),
+        png: PNG_1X1.to_vec(),
+    };
+    receiver(config(server.addr, "team@example.org"))
+        .send_with_images(&notification(), &[image])
+        .await
+        .unwrap();
+
+    let messages = server.messages();
+    assert_eq!(messages.len(), 1);
+    let m = &messages[0];
+    assert_eq!(m["content_type"], "multipart/mixed");
+    let html = m["html"].as_str().unwrap();
+    assert!(html.contains("src=\"cid:graph-1@pulsegrid\""), "{html}");
+    assert!(html.contains("<h1>[FIRING:1] LinePressureHigh"), "{html}");
+    let text = m["text"].as_str().unwrap();
+    assert!(text.contains("Firing (1):"), "{text}");
+    assert!(!text.contains("cid:"), "{text}");
+
+    let parts = m["parts"].as_array().unwrap();
+    let types: Vec<&str> = parts
+        .iter()
+        .map(|p| p["content_type"].as_str().unwrap())
+        .collect();
+    for t in [
+        "multipart/related",
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+    ] {
+        assert!(types.contains(&t), "{t} in {types:?}");
+    }
+    let inline = parts
+        .iter()
+        .find(|p| p["content_type"] == "image/png" && p["disposition"] == "inline")
+        .unwrap_or_else(|| panic!("an inline image part: {parts:?}"));
+    assert_eq!(inline["content_id"], "<graph-1@pulsegrid>");
+    assert_eq!(inline["png"], true);
+    let attached = parts
+        .iter()
+        .find(|p| p["content_type"] == "image/png" && p["disposition"] == "attachment")
+        .unwrap_or_else(|| panic!("an attached image part: {parts:?}"));
+    assert_eq!(attached["filename"], "LinePressureHigh.png");
+    assert_eq!(attached["png"], true);
+}
+
+/// Without images `send_with_images` sends what `send` sends; a content id that could break
+/// the message is a configuration error.
+#[tokio::test]
+async fn images_are_optional_and_content_ids_checked() {
+    let server = SmtpServer::start();
+    receiver(config(server.addr, "team@example.org"))
+        .send_with_images(&notification(), &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        server.messages()[0]["content_type"],
+        "multipart/alternative"
+    );
+
+    let bad = InlineImage {
+        content_id: "a>b".into(),
+        filename: "x.png".into(),
+        png: PNG_1X1.to_vec(),
+    };
+    let err = receiver(config(server.addr, "team@example.org"))
+        .send_with_images(&notification(), &[bad])
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, NotifyErrorKind::Config, "{err}");
+    assert_eq!(server.messages().len(), 1);
 }

@@ -8,8 +8,10 @@
 //! reading unmasked server frames, and sending masked client frames.
 
 use std::io;
+use std::os::fd::AsRawFd;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg, setsockopt, sockopt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::TcpStream;
 
 /// Largest frame accepted; a history (`replace`) frame of a big ring buffer stays well below.
@@ -76,6 +78,8 @@ pub struct Frame<'a> {
     pub opcode: Opcode,
     /// The (unmasked) payload.
     pub payload: &'a [u8],
+    /// When its last bytes reached the socket (Unix ns), with receive timestamps enabled.
+    pub rx_unix_ns: Option<i64>,
 }
 
 /// What to send in the opening handshake besides the mandatory headers.
@@ -95,6 +99,10 @@ pub struct WsClient {
     /// Unconsumed bytes are `buf[start..end]`.
     start: usize,
     end: usize,
+    /// Whether reads ask the kernel for receive timestamps.
+    rx_timestamps: bool,
+    /// When the kernel received the bytes of the last read (Unix ns, `CLOCK_REALTIME`).
+    last_rx_ns: Option<i64>,
 }
 
 impl WsClient {
@@ -156,7 +164,28 @@ impl WsClient {
             buf,
             start: head_len,
             end,
+            rx_timestamps: false,
+            last_rx_ns: None,
         })
+    }
+
+    /// Asks the kernel to stamp received data (`SO_TIMESTAMPNS`): from now on
+    /// [`Self::last_rx_unix_ns`] tells when the bytes of the last read reached this socket,
+    /// which is when a frame arrived, independent of when this client got around to reading
+    /// it (on a machine shared with the server, the load client's own scheduling would
+    /// otherwise be part of every latency sample).
+    pub fn enable_rx_timestamps(&mut self) -> io::Result<()> {
+        setsockopt(&self.stream, sockopt::ReceiveTimestampns, &true).map_err(io::Error::from)?;
+        self.rx_timestamps = true;
+        Ok(())
+    }
+
+    /// When the bytes of the most recent read reached the socket, as Unix nanoseconds; `None`
+    /// unless [`Self::enable_rx_timestamps`] was called. A frame returned by
+    /// [`Self::read_frame`] arrived at this time (or, if it was buffered by an earlier read,
+    /// no later).
+    pub fn last_rx_unix_ns(&self) -> Option<i64> {
+        self.last_rx_ns
     }
 
     /// Reads the next frame. Frames are returned as they arrive; reassembling fragmented
@@ -186,6 +215,7 @@ impl WsClient {
             fin,
             opcode,
             payload: &self.buf[payload],
+            rx_unix_ns: self.last_rx_ns,
         })
     }
 
@@ -204,7 +234,11 @@ impl WsClient {
                 self.buf.resize(needed.next_power_of_two(), 0);
             }
         }
-        let n = self.stream.read(&mut self.buf[self.end..]).await?;
+        let n = if self.rx_timestamps {
+            self.read_stamped().await?
+        } else {
+            self.stream.read(&mut self.buf[self.end..]).await?
+        };
         if n == 0 {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
@@ -213,6 +247,40 @@ impl WsClient {
         }
         self.end += n;
         Ok(())
+    }
+
+    /// One `recvmsg` into the free part of the buffer, keeping its receive timestamp.
+    async fn read_stamped(&mut self) -> io::Result<usize> {
+        let fd = self.stream.as_raw_fd();
+        loop {
+            self.stream.readable().await?;
+            let buf = &mut self.buf[self.end..];
+            let result = self.stream.try_io(Interest::READABLE, || {
+                let mut iov = [io::IoSliceMut::new(buf)];
+                let mut space = nix::cmsg_space!(nix::sys::time::TimeSpec);
+                let msg = recvmsg::<()>(fd, &mut iov, Some(&mut space), MsgFlags::empty())
+                    .map_err(io::Error::from)?;
+                let mut stamp = None;
+                if let Ok(cmsgs) = msg.cmsgs() {
+                    for cmsg in cmsgs {
+                        if let ControlMessageOwned::ScmTimestampns(ts) = cmsg {
+                            stamp = Some(ts.tv_sec() * 1_000_000_000 + ts.tv_nsec());
+                        }
+                    }
+                }
+                Ok((msg.bytes, stamp))
+            });
+            match result {
+                Ok((n, stamp)) => {
+                    if stamp.is_some() {
+                        self.last_rx_ns = stamp;
+                    }
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Sends one whole, masked message.

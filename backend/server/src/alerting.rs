@@ -5,6 +5,7 @@
 //! told about survives a crash or restart.
 
 pub mod engine;
+pub mod graphs;
 pub mod notifier;
 pub mod rule_files;
 pub mod watcher;

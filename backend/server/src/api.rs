@@ -6,6 +6,7 @@ mod datasources;
 mod health;
 mod live;
 mod query;
+pub mod render;
 mod rules;
 mod search;
 mod users;
@@ -61,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/live/ws", get(live::websocket))
         .route("/api/ds/query", post(query::query))
         .route("/api/variables/query", post(variables::query))
+        .route("/render/d/{uid}/{panel_file}", get(render::panel_image))
         .route("/api/v2/status", get(alertmanager::status))
         .route(
             "/api/v2/silences",

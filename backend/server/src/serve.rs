@@ -16,6 +16,7 @@ use pulsegrid_model::{Series, TimeRange};
 
 use crate::alerting::AlertingState;
 use crate::alerting::engine::RuleEngine;
+use crate::alerting::graphs::AlertGraphs;
 use crate::alerting::notifier::Notifier;
 use crate::alerting::watcher::RulesRuntime;
 use crate::auth::limiter::LoginLimiter;
@@ -221,6 +222,7 @@ async fn start_alerting(
     )
     .await
     .context("cannot read the stored rule states")?;
+    notifier.set_graphs(AlertGraphs::new(engine.clone(), sources.clone()));
     let runtime = Arc::new(RulesRuntime::new(
         engine,
         notifier,

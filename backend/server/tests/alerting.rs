@@ -496,6 +496,11 @@ async fn email_receiver_gets_the_alert_from_a_real_smtp_server() {
     assert!(text.contains("LinePressureHigh"), "{text}");
     assert!(text.contains("pulsegrid@example.org"), "{text}");
     assert!(text.contains("FIRING"), "{text}");
+    // The rule's graph: inline in the HTML (cid) and attached, as a PNG.
+    assert!(text.contains("cid:graph1@pulsegrid"), "{text}");
+    assert!(text.contains("Content-ID: <graph1@pulsegrid>"), "{text}");
+    assert!(text.contains("image/png"), "{text}");
+    assert!(text.contains("LinePressureHigh.png"), "{text}");
     // And the resolution.
     write(&server, "line_pressure,site=north value=1").await;
     let text = eventually(Duration::from_secs(15), || async {

@@ -8,11 +8,15 @@
 //!
 //! `headers` are added as written, except `From`, `To` and `Subject`, which Pulsegrid sets
 //! itself (templates are not rendered, see [`crate::notify::config`]).
+//!
+//! [`EmailReceiver::send_with_images`] adds PNGs (the rule's graph): each is shown in the HTML
+//! body (`<img src="cid:...">`, a `multipart/related` around the alternatives) and attached as
+//! a file, in a `multipart/mixed` message; the text body stays readable on its own.
 
 use std::time::Duration;
 
-use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, Mailboxes, MultiPart};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, Mailboxes, MultiPart};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
@@ -28,6 +32,28 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The port on which SMTP speaks TLS from the first byte (SMTPS).
 const IMPLICIT_TLS_PORT: u16 = 465;
+
+/// A PNG shown in a notification's HTML body (`<img src="cid:{content_id}">`) and attached
+/// as `filename`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct InlineImage {
+    /// The `Content-ID` the HTML refers to (letters, digits and `.-_@` only).
+    pub content_id: String,
+    /// The attachment's file name (`LinePressureHigh.png`).
+    pub filename: String,
+    /// The PNG bytes.
+    pub png: Vec<u8>,
+}
+
+impl std::fmt::Debug for InlineImage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InlineImage")
+            .field("content_id", &self.content_id)
+            .field("filename", &self.filename)
+            .field("png_bytes", &self.png.len())
+            .finish()
+    }
+}
 
 /// One `email_configs` entry, ready to send.
 #[derive(Debug)]
@@ -55,14 +81,24 @@ impl EmailReceiver {
         self
     }
 
-    async fn deliver(&self, n: &Notification) -> Result<(), NotifyError> {
+    /// Delivers `n` as [`Receiver::send`] does, with `images` in the HTML body and attached.
+    /// Without images the message is the same as `send`'s.
+    pub async fn send_with_images(
+        &self,
+        n: &Notification,
+        images: &[InlineImage],
+    ) -> Result<(), NotifyError> {
+        self.deliver(n, images).await
+    }
+
+    async fn deliver(&self, n: &Notification, images: &[InlineImage]) -> Result<(), NotifyError> {
         let Some(n) = n.for_integration(self.config.send_resolved) else {
             return Ok(());
         };
         let Some(content) = email_message(&n, self.config.send_resolved, &self.external_url) else {
             return Ok(());
         };
-        let message = self.message(&content)?;
+        let message = self.message(&content, images)?;
         let transport = self.transport()?;
         // lettre's own timeout does not bound every read of the conversation (a server that
         // stops answering would hold the send for minutes), so the whole delivery has one.
@@ -82,8 +118,12 @@ impl EmailReceiver {
         Ok(())
     }
 
-    /// The message: From, To, Subject, Date, the extra headers and both bodies.
-    fn message(&self, content: &EmailMessage) -> Result<Message, NotifyError> {
+    /// The message: From, To, Subject, Date, the extra headers, both bodies and the images.
+    fn message(
+        &self,
+        content: &EmailMessage,
+        images: &[InlineImage],
+    ) -> Result<Message, NotifyError> {
         let c = &self.config;
         let from: Mailbox = c
             .from
@@ -107,11 +147,13 @@ impl EmailReceiver {
                 .map_err(|e| NotifyError::config(format!("email header {name:?}: {e}")))?;
             builder = builder.raw_header(HeaderValue::new(header, value.clone()));
         }
+        let body = if images.is_empty() {
+            MultiPart::alternative_plain_html(content.text.clone(), content.html.clone())
+        } else {
+            with_images(content, images)?
+        };
         builder
-            .multipart(MultiPart::alternative_plain_html(
-                content.text.clone(),
-                content.html.clone(),
-            ))
+            .multipart(body)
             .map_err(|e| NotifyError::config(format!("email message: {e}")))
     }
 
@@ -161,8 +203,61 @@ impl Receiver for EmailReceiver {
     }
 
     fn send<'a>(&'a self, n: &'a Notification) -> SendFuture<'a> {
-        Box::pin(self.deliver(n))
+        Box::pin(self.deliver(n, &[]))
     }
+}
+
+/// `multipart/mixed` [ `multipart/related` [ `multipart/alternative` [text, HTML with the
+/// images], the images inline ], the images as attachments ].
+fn with_images(content: &EmailMessage, images: &[InlineImage]) -> Result<MultiPart, NotifyError> {
+    let png = ContentType::parse("image/png")
+        .map_err(|e| NotifyError::config(format!("email image content type: {e}")))?;
+    let mut figures = String::new();
+    for image in images {
+        let valid = !image.content_id.is_empty()
+            && image
+                .content_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-_@".contains(&b));
+        if !valid {
+            return Err(NotifyError::config(format!(
+                "email image content id {:?}: expected letters, digits and .-_@ only",
+                image.content_id
+            )));
+        }
+        figures.push_str(&format!(
+            "<p><img src=\"cid:{}\" alt=\"{}\" style=\"max-width:100%\"></p>\n",
+            image.content_id,
+            escape_html(&image.filename)
+        ));
+    }
+    let html = match content.html.rfind("</body>") {
+        Some(at) => format!("{}{figures}{}", &content.html[..at], &content.html[at..]),
+        None => format!("{}{figures}", content.html),
+    };
+    let mut related = MultiPart::related().multipart(MultiPart::alternative_plain_html(
+        content.text.clone(),
+        html,
+    ));
+    for image in images {
+        related = related.singlepart(
+            Attachment::new_inline(image.content_id.clone()).body(image.png.clone(), png.clone()),
+        );
+    }
+    let mut mixed = MultiPart::mixed().multipart(related);
+    for image in images {
+        mixed = mixed.singlepart(
+            Attachment::new(image.filename.clone()).body(image.png.clone(), png.clone()),
+        );
+    }
+    Ok(mixed)
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// A smarthost port: a number or one of the usual SMTP service names.

@@ -154,6 +154,11 @@ impl RuleEngine {
         })
     }
 
+    /// One loaded rule by key.
+    pub fn rule(&self, key: &str) -> Option<Arc<RuleEntry>> {
+        self.inner.lock_rules().get(key).cloned()
+    }
+
     /// The loaded rules, in key order.
     pub fn rules(&self) -> Vec<Arc<RuleEntry>> {
         self.inner.lock_rules().values().cloned().collect()

@@ -15,6 +15,8 @@ use pulsegrid_alerting::notify::{Alert, Config, Dispatcher, GroupLog, Notificati
 use pulsegrid_alerting::send::{
     Backoff, EmailReceiver, NotifyError, NotifyErrorKind, Receiver, WebhookReceiver,
 };
+
+use super::graphs::AlertGraphs;
 use pulsegrid_store::{NewOutboxItem, OutboxItem, Store, StoredNotifyLog};
 use tokio::sync::{Mutex, Notify, mpsc};
 use tokio_util::sync::CancellationToken;
@@ -34,8 +36,16 @@ const OUTBOX_POLL: Duration = Duration::from_secs(5);
 /// Delivered and failed outbox rows, and notification logs, are kept this long.
 const RETENTION_MS: i64 = 7 * 24 * 3_600_000;
 
-/// One integration of a receiver, named as in the outbox (`webhook[0]`, `email[1]`).
-type Integrations = BTreeMap<String, BTreeMap<String, Arc<dyn Receiver>>>;
+/// One integration of a receiver.
+#[derive(Clone, Debug)]
+enum Integration {
+    Webhook(Arc<WebhookReceiver>),
+    /// Emails carry graphs of the alerts' rules.
+    Email(Arc<EmailReceiver>),
+}
+
+/// Each receiver's integrations, named as in the outbox (`webhook[0]`, `email[1]`).
+type Integrations = BTreeMap<String, BTreeMap<String, Integration>>;
 
 /// The notification pipeline and the outbox worker.
 #[derive(Clone, Debug)]
@@ -54,6 +64,7 @@ struct Inner {
     backoff: Backoff,
     outbox_wake: Notify,
     dispatch_wake: Notify,
+    graphs: std::sync::OnceLock<AlertGraphs>,
 }
 
 impl Notifier {
@@ -77,6 +88,7 @@ impl Notifier {
                 backoff: Backoff::default(),
                 outbox_wake: Notify::new(),
                 dispatch_wake: Notify::new(),
+                graphs: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -125,6 +137,11 @@ impl Notifier {
         f(&*self.inner.dispatcher.lock().await)
     }
 
+    /// Lets emails carry graphs of their rules (set once, when the rule engine exists).
+    pub fn set_graphs(&self, graphs: AlertGraphs) {
+        let _ = self.inner.graphs.set(graphs);
+    }
+
     /// Wakes the outbox worker (after a receiver came back, in tests).
     pub fn wake_outbox(&self) {
         self.inner.outbox_wake.notify_one();
@@ -146,17 +163,17 @@ async fn new_dispatcher(config: &Config, store: &Store) -> Dispatcher {
 fn build_integrations(config: &Config, external_url: &str) -> Integrations {
     let mut out = Integrations::new();
     for receiver in &config.receivers {
-        let mut map: BTreeMap<String, Arc<dyn Receiver>> = BTreeMap::new();
+        let mut map: BTreeMap<String, Integration> = BTreeMap::new();
         for (i, email) in receiver.email_configs.iter().enumerate() {
             map.insert(
                 format!("email[{i}]"),
-                Arc::new(EmailReceiver::new(email.clone(), external_url)),
+                Integration::Email(Arc::new(EmailReceiver::new(email.clone(), external_url))),
             );
         }
         for (i, hook) in receiver.webhook_configs.iter().enumerate() {
             match WebhookReceiver::new(hook.clone(), external_url) {
                 Ok(r) => {
-                    map.insert(format!("webhook[{i}]"), Arc::new(r));
+                    map.insert(format!("webhook[{i}]"), Integration::Webhook(Arc::new(r)));
                 }
                 Err(e) => tracing::error!(
                     receiver = %receiver.name,
@@ -348,7 +365,14 @@ async fn deliver(inner: &Inner, item: OutboxItem) {
             NotifyErrorKind::Config,
             format!("the stored notification does not parse: {e}"),
         )),
-        (Some(receiver), Ok(n)) => receiver.send(&n).await,
+        (Some(Integration::Webhook(r)), Ok(n)) => r.send(&n).await,
+        (Some(Integration::Email(r)), Ok(n)) => {
+            let images = match inner.graphs.get() {
+                Some(graphs) => graphs.for_notification(&n).await,
+                None => Vec::new(),
+            };
+            r.send_with_images(&n, &images).await
+        }
     };
     let attempts = item.attempts + 1;
     let label = |outcome: &str| NotificationLabels {

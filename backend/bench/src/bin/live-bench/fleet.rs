@@ -76,8 +76,11 @@ pub(crate) struct Counters {
     /// Latency samples are taken for values sent at or after this time (µs since the epoch);
     /// `u64::MAX` while not recording.
     pub(crate) record_from_us: AtomicU64,
-    /// Latency samples in microseconds.
+    /// Latency samples in microseconds: from the publisher's send to the frame's arrival at
+    /// the subscriber's socket (the kernel's receive timestamp).
     pub(crate) latencies_us: Mutex<Vec<u64>>,
+    /// Latency samples in microseconds to when the load client read and parsed the frame.
+    pub(crate) read_latencies_us: Mutex<Vec<u64>>,
     /// The first problem, for the report.
     pub(crate) first_problem: Mutex<Option<String>>,
 }
@@ -94,6 +97,7 @@ impl Default for Counters {
             verified: AtomicU64::new(0),
             record_from_us: AtomicU64::new(u64::MAX),
             latencies_us: Mutex::new(Vec::new()),
+            read_latencies_us: Mutex::new(Vec::new()),
             first_problem: Mutex::new(None),
         }
     }
@@ -135,6 +139,11 @@ impl Fleet {
     ) -> anyhow::Result<Fleet> {
         let counters = Arc::new(Counters::default());
         let topic: Arc<str> = topic.into();
+        // The epoch on the wall clock, to compare kernel receive timestamps with send times.
+        let epoch_unix_ns = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i64)
+            - epoch.elapsed().as_nanos() as i64;
         let mut fleet = Fleet {
             clients: Vec::with_capacity(count),
             counters: counters.clone(),
@@ -151,6 +160,7 @@ impl Fleet {
                     topic: topic.clone(),
                     values,
                     epoch,
+                    epoch_unix_ns,
                     counters: counters.clone(),
                 };
                 fleet.clients.push(tokio::spawn(client.run(tx)));
@@ -192,6 +202,7 @@ struct Client {
     topic: Arc<str>,
     values: Values,
     epoch: Instant,
+    epoch_unix_ns: i64,
     counters: Arc<Counters>,
 }
 
@@ -230,6 +241,9 @@ impl Client {
         match self.target {
             Target::Pulsegrid { addr } => {
                 let mut ws = WsClient::connect(addr, "/api/live/ws", &Handshake::default()).await?;
+                if self.values == Values::SentAtMicros {
+                    ws.enable_rx_timestamps()?;
+                }
                 let subscribe = format!(
                     r#"{{"op":"subscribe","sub":"b","stream":"{}"}}"#,
                     self.topic
@@ -243,6 +257,9 @@ impl Client {
                     authorization: None,
                 };
                 let mut ws = WsClient::connect(ws_addr, "/mqtt", &handshake).await?;
+                if self.values == Values::SentAtMicros {
+                    ws.enable_rx_timestamps()?;
+                }
                 // Keep-alive 0: the broker never expects a PINGREQ from an idle subscriber.
                 let connect = mqtt::connect(&format!("bench-{}", self.index), 0);
                 ws.send(Opcode::Binary, &connect).await?;
@@ -277,12 +294,13 @@ impl Client {
             let frame = ws.read_frame().await?;
             match frame.opcode {
                 Opcode::Text | Opcode::Continuation => {
+                    let arrived = self.arrived_us(frame.rx_unix_ns);
                     if frame.fin && fragments.is_empty() {
-                        state.on_message(self, frame.payload);
+                        state.on_message(self, frame.payload, arrived);
                     } else {
                         fragments.extend_from_slice(frame.payload);
                         if frame.fin {
-                            state.on_message(self, &fragments);
+                            state.on_message(self, &fragments, arrived);
                             fragments.clear();
                         }
                     }
@@ -308,12 +326,13 @@ impl Client {
             let frame = ws.read_frame().await?;
             match frame.opcode {
                 Opcode::Binary | Opcode::Continuation => {
+                    let arrived = self.arrived_us(frame.rx_unix_ns);
                     if pending.is_empty() {
-                        let used = state.on_bytes(self, frame.payload)?;
+                        let used = state.on_bytes(self, frame.payload, arrived)?;
                         pending.extend_from_slice(&frame.payload[used..]);
                     } else {
                         pending.extend_from_slice(frame.payload);
-                        let used = state.on_bytes(self, &pending)?;
+                        let used = state.on_bytes(self, &pending, arrived)?;
                         pending.drain(..used);
                     }
                 }
@@ -327,8 +346,14 @@ impl Client {
         }
     }
 
-    /// Handles one received value.
-    fn on_value(&self, value: f64, last_seq: &mut u64, received_us: u64) {
+    /// A kernel receive timestamp as µs since the epoch.
+    fn arrived_us(&self, rx_unix_ns: Option<i64>) -> Option<u64> {
+        rx_unix_ns.map(|ns| (ns - self.epoch_unix_ns).max(0) as u64 / 1_000)
+    }
+
+    /// Handles one received value: `received_us` is when it was read, `arrived_us` when it
+    /// reached the socket (when known).
+    fn on_value(&self, value: f64, last_seq: &mut u64, received_us: u64, arrived_us: Option<u64>) {
         match self.values {
             Values::Sequence => {
                 let seq = value as u64;
@@ -341,10 +366,13 @@ impl Client {
             }
             Values::SentAtMicros => {
                 let sent_us = value as u64;
-                if sent_us >= self.counters.record_from_us.load(Relaxed)
-                    && let Ok(mut samples) = self.counters.latencies_us.lock()
-                {
-                    samples.push(received_us.saturating_sub(sent_us));
+                if sent_us >= self.counters.record_from_us.load(Relaxed) {
+                    if let Ok(mut samples) = self.counters.latencies_us.lock() {
+                        samples.push(arrived_us.unwrap_or(received_us).saturating_sub(sent_us));
+                    }
+                    if let Ok(mut samples) = self.counters.read_latencies_us.lock() {
+                        samples.push(received_us.saturating_sub(sent_us));
+                    }
                 }
             }
         }
@@ -373,7 +401,7 @@ struct PulsegridState {
 }
 
 impl PulsegridState {
-    fn on_message(&mut self, client: &Client, text: &[u8]) {
+    fn on_message(&mut self, client: &Client, text: &[u8], arrived_us: Option<u64>) {
         let received_us = client.now_us();
         let counters = &client.counters;
         match live_frame::kind(text) {
@@ -381,7 +409,7 @@ impl PulsegridState {
                 client.mark_ready(&mut self.ready);
                 let last_seq = &mut self.last_seq;
                 let points = live_frame::for_each_value(text, |v| {
-                    client.on_value(v, last_seq, received_us);
+                    client.on_value(v, last_seq, received_us, arrived_us);
                 });
                 counters.frames.fetch_add(1, Relaxed);
                 counters.points.fetch_add(points as u64, Relaxed);
@@ -424,7 +452,12 @@ struct MqttState {
 
 impl MqttState {
     /// Handles every complete packet at the start of `bytes`; returns the bytes used.
-    fn on_bytes(&mut self, client: &Client, bytes: &[u8]) -> io::Result<usize> {
+    fn on_bytes(
+        &mut self,
+        client: &Client,
+        bytes: &[u8],
+        arrived_us: Option<u64>,
+    ) -> io::Result<usize> {
         let mut used = 0;
         let mut received_us = None;
         while let Some((packet, len)) = mqtt::parse(&bytes[used..])? {
@@ -438,7 +471,7 @@ impl MqttState {
                         .ok()
                         .and_then(|s| s.parse::<f64>().ok())
                     {
-                        client.on_value(value, &mut self.last_seq, received_us);
+                        client.on_value(value, &mut self.last_seq, received_us, arrived_us);
                     }
                 }
                 Packet::SubAck { codes, .. } => {

@@ -229,6 +229,18 @@ fn details(out: &mut String, reports: &[SystemReport]) {
                         );
                     }
                     if let (Some(p50), Some(p99)) = (
+                        d.read_latency_quantile_us(0.5),
+                        d.read_latency_quantile_us(0.99),
+                    ) {
+                        let _ = writeln!(
+                            out,
+                            "  Latency columns are to the frame's arrival at the subscriber's socket (kernel receive \
+                             timestamp, SO_TIMESTAMPNS); to when the load client had read and parsed it: p50 {}, p99 {}.",
+                            ms(p50),
+                            ms(p99)
+                        );
+                    }
+                    if let (Some(p50), Some(p99)) = (
                         d.published.write_quantile_us(0.5),
                         d.published.write_quantile_us(0.99),
                     ) {

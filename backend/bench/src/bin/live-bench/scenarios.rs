@@ -177,8 +177,11 @@ pub(crate) struct Delivery {
     pub(crate) published: Published,
     /// Points received over the whole run (including warm-up and drain).
     pub(crate) points_total: u64,
-    /// Latency samples in µs, sorted (latency scenario only).
+    /// Latency samples in µs to the frame's arrival at the subscriber's socket (kernel
+    /// receive timestamp), sorted (latency scenario only).
     pub(crate) latencies_us: Vec<u64>,
+    /// Latency samples in µs to when the load client had read the frame, sorted.
+    pub(crate) read_latencies_us: Vec<u64>,
     /// Pulsegrid frames checked against a full JSON parse.
     pub(crate) verified: u64,
 }
@@ -200,6 +203,7 @@ impl Delivery {
             published,
             points_total: 0,
             latencies_us: Vec::new(),
+            read_latencies_us: Vec::new(),
             verified: 0,
         }
     }
@@ -229,12 +233,22 @@ impl Delivery {
         }
     }
 
-    /// The `q` quantile (0..=1) of the latency samples, in µs.
+    /// The `q` quantile (0..=1) of the latency samples (to the socket), in µs.
     pub(crate) fn latency_quantile_us(&self, q: f64) -> Option<u64> {
-        let n = self.latencies_us.len();
-        let rank = ((q * n as f64).ceil() as usize).clamp(1, n.max(1)) - 1;
-        self.latencies_us.get(rank).copied()
+        quantile(&self.latencies_us, q)
     }
+
+    /// The `q` quantile of the latencies to when the load client read the frame, in µs.
+    pub(crate) fn read_latency_quantile_us(&self, q: f64) -> Option<u64> {
+        quantile(&self.read_latencies_us, q)
+    }
+}
+
+/// The `q` quantile (0..=1) of sorted samples.
+fn quantile(sorted: &[u64], q: f64) -> Option<u64> {
+    let n = sorted.len();
+    let rank = ((q * n as f64).ceil() as usize).clamp(1, n.max(1)) - 1;
+    sorted.get(rank).copied()
 }
 
 /// Everything measured for one system; a failed scenario leaves its error instead.
@@ -426,6 +440,14 @@ async fn latency(system: &System, settings: &Settings, epoch: Instant) -> anyhow
     );
     samples.sort_unstable();
     delivery.latencies_us = samples;
+    let mut read = std::mem::take(
+        &mut *counters
+            .read_latencies_us
+            .lock()
+            .map_err(|_| anyhow::anyhow!("latency samples poisoned"))?,
+    );
+    read.sort_unstable();
+    delivery.read_latencies_us = read;
     Ok(delivery)
 }
 
