@@ -64,8 +64,8 @@ pub(crate) fn write(dir: &Path, seq: u64, buffers: &Buffers) -> Result<u64> {
 }
 
 /// The newest snapshot in `dir` and the log segment it covers up to; deletes leftover
-/// `.tmp` files of interrupted snapshots.
-pub(crate) fn latest(dir: &Path) -> Result<Option<(PathBuf, u64)>> {
+/// `.tmp` files of interrupted snapshots (unless `read_only`).
+pub(crate) fn latest(dir: &Path, read_only: bool) -> Result<Option<(PathBuf, u64)>> {
     let mut best: Option<(PathBuf, u64)> = None;
     let entries = fs::read_dir(dir).map_err(|e| IngestError::io("list", dir, e))?;
     for entry in entries {
@@ -75,7 +75,11 @@ pub(crate) fn latest(dir: &Path) -> Result<Option<(PathBuf, u64)>> {
             continue;
         };
         if name.starts_with("snapshot-") && name.ends_with(".snap.tmp") {
-            let _ = fs::remove_file(&path);
+            // A snapshot that was never finished; a reader leaves it to the owner (who may be
+            // writing it right now).
+            if !read_only {
+                let _ = fs::remove_file(&path);
+            }
             continue;
         }
         let Some(seq) = name

@@ -78,14 +78,28 @@ impl SeriesStore {
     /// the log after it into the ring buffers, and starts the writer.
     pub async fn open(config: IngestConfig) -> Result<SeriesStore> {
         config.validate()?;
-        tokio::task::spawn_blocking(move || Self::open_blocking(config))
+        tokio::task::spawn_blocking(move || Self::open_blocking(config, false))
             .await
             .map_err(|e| IngestError::Config(format!("opening the store panicked: {e}")))?
     }
 
-    fn open_blocking(config: IngestConfig) -> Result<SeriesStore> {
+    /// Reads the store in `config.dir` as it is on disk (last snapshot and the log after it)
+    /// without changing anything there, for a second process next to the service (`pulsegrid
+    /// render`): queries work on what was read; writes get [`IngestError::Closed`]. A missing
+    /// directory is an empty store.
+    pub async fn open_read_only(config: IngestConfig) -> Result<SeriesStore> {
+        config.validate()?;
+        tokio::task::spawn_blocking(move || Self::open_blocking(config, true))
+            .await
+            .map_err(|e| IngestError::Config(format!("opening the store panicked: {e}")))?
+    }
+
+    fn open_blocking(config: IngestConfig, read_only: bool) -> Result<SeriesStore> {
         let wal_dir = config.dir.join("wal");
-        std::fs::create_dir_all(&wal_dir).map_err(|e| IngestError::io("create", &wal_dir, e))?;
+        if !read_only {
+            std::fs::create_dir_all(&wal_dir)
+                .map_err(|e| IngestError::io("create", &wal_dir, e))?;
+        }
         let mut buffers = Buffers::new(
             config.max_points_per_series,
             config.max_age_ms,
@@ -97,7 +111,12 @@ impl SeriesStore {
             buffers.advance(&series, now);
             refused += buffers.apply(&stream, &series);
         };
-        let (first_seq, snapshot_bytes) = match snapshot::latest(&config.dir)? {
+        let latest = if read_only && !config.dir.is_dir() {
+            None
+        } else {
+            snapshot::latest(&config.dir, read_only)?
+        };
+        let (first_seq, snapshot_bytes) = match latest {
             Some((path, seq)) => {
                 snapshot::load(&path, &mut apply)?;
                 let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
@@ -105,7 +124,11 @@ impl SeriesStore {
             }
             None => (0, 0),
         };
-        let (segments, next_seq) = wal::replay(&wal_dir, first_seq, &mut apply)?;
+        let (segments, next_seq) = if read_only && !wal_dir.is_dir() {
+            (Vec::new(), first_seq)
+        } else {
+            wal::replay(&wal_dir, first_seq, read_only, &mut apply)?
+        };
         if refused > 0 {
             tracing::warn!(
                 refused,
@@ -121,6 +144,26 @@ impl SeriesStore {
             segments = segments.len(),
             "ingest store opened"
         );
+        if read_only {
+            let (stopped_tx, stopped) = watch::channel(true);
+            let shared = Arc::new(Shared {
+                config,
+                queue: Mutex::new(Queue {
+                    requests: Vec::new(),
+                    closing: true,
+                }),
+                wake: Condvar::new(),
+                buffers: RwLock::new(buffers),
+                pending_bytes: AtomicUsize::new(0),
+                counters: Counters::default(),
+                batches: broadcast::channel(BROADCAST_CAPACITY).0,
+                gate: Mutex::new(()),
+                stopped: stopped_tx,
+            });
+            return Ok(SeriesStore {
+                handle: Arc::new(Handle { shared, stopped }),
+            });
+        }
         let wal = Wal::open(
             wal_dir,
             segments,

@@ -62,10 +62,13 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
 
 /// Replays the segments in `dir` numbered `first_seq` or above, in order, passing every
 /// batch to `apply`; deletes those below `first_seq` (covered by a snapshot) and those
-/// holding nothing. Returns the surviving segments and the next free number.
+/// holding nothing, and cuts a torn tail off. Returns the surviving segments and the next free
+/// number. With `read_only` nothing is changed on disk (another process may own the log): a
+/// torn tail, which may be a record being written right now, is just not read.
 pub(crate) fn replay(
     dir: &Path,
     first_seq: u64,
+    read_only: bool,
     mut apply: impl FnMut(String, Vec<Series>),
 ) -> Result<(Vec<Segment>, u64)> {
     let mut seqs = Vec::new();
@@ -88,12 +91,16 @@ pub(crate) fn replay(
     for seq in seqs {
         let path = segment_path(dir, seq);
         if seq < first_seq {
-            remove(&path);
+            if !read_only {
+                remove(&path);
+            }
             continue;
         }
-        let segment = replay_segment(seq, path, &mut apply)?;
+        let segment = replay_segment(seq, path, read_only, &mut apply)?;
         if segment.max_t.is_none() {
-            remove(&segment.path);
+            if !read_only {
+                remove(&segment.path);
+            }
         } else {
             segments.push(segment);
         }
@@ -104,6 +111,7 @@ pub(crate) fn replay(
 fn replay_segment(
     seq: u64,
     path: PathBuf,
+    read_only: bool,
     apply: &mut impl FnMut(String, Vec<Series>),
 ) -> Result<Segment> {
     let data = fs::read(&path).map_err(|e| IngestError::io("read", &path, e))?;
@@ -143,6 +151,11 @@ fn replay_segment(
             },
             Err(why) => why,
         };
+        if read_only {
+            tracing::debug!(file = %segment.path.display(), offset, "read-only replay: stopping at an incomplete record ({why})");
+            segment.len = offset as u64;
+            break;
+        }
         tracing::warn!(
             file = %segment.path.display(),
             offset,

@@ -308,3 +308,51 @@ async fn snapshots_bound_the_log_and_restore_everything() {
     assert_eq!(store.query_stream("lab", ALL).len(), 100);
     store.close().await;
 }
+
+/// A second process (`pulsegrid render`) reads what the service wrote, while the service keeps
+/// the log open, and changes nothing on disk: not even a torn tail, which may be a record
+/// being written.
+#[tokio::test]
+async fn read_only_open_sees_acknowledged_points_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SeriesStore::open(config(dir.path())).await.unwrap();
+    store
+        .write("plant", batch("temp", "north", [1_000, 2_000]))
+        .await
+        .unwrap();
+    let reader = SeriesStore::open_read_only(config(dir.path()))
+        .await
+        .unwrap();
+    assert_eq!(times(&reader, "temp"), [1_000, 2_000]);
+    // Writes are refused; the owner goes on.
+    assert!(matches!(
+        reader.write("plant", batch("temp", "north", [3_000])).await,
+        Err(IngestError::Closed)
+    ));
+    store
+        .write("plant", batch("temp", "north", [3_000]))
+        .await
+        .unwrap();
+    // A half-written record at the end of the active segment is left alone.
+    let active = segments(dir.path()).pop().unwrap();
+    let before = std::fs::metadata(&active).unwrap().len();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&active)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, &[0x01, 0x02, 0x03]))
+        .unwrap();
+    let files = segments(dir.path());
+    let reader = SeriesStore::open_read_only(config(dir.path()))
+        .await
+        .unwrap();
+    assert_eq!(times(&reader, "temp"), [1_000, 2_000, 3_000]);
+    reader.close().await;
+    assert_eq!(segments(dir.path()), files);
+    assert_eq!(std::fs::metadata(&active).unwrap().len(), before + 3);
+    store.close().await;
+    // A directory that does not exist is an empty store, and is not created.
+    let missing = dir.path().join("nothing-here");
+    let reader = SeriesStore::open_read_only(config(&missing)).await.unwrap();
+    assert!(times(&reader, "temp").is_empty());
+    assert!(!missing.exists());
+}

@@ -1,6 +1,8 @@
 //! `pulsegrid render`: a provisioned testdata panel written as PNG and SVG with the options
 //! applied, and the exit codes and messages of bad arguments and unknown dashboards.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -143,4 +145,76 @@ fn help() {
     for word in ["--output", "--from", "--var", "--tz", "--theme"] {
         assert!(text.contains(word), "{word}: {text}");
     }
+}
+
+/// Series ingested by a running service are drawn by the CLI from the same data dir (read
+/// as they are on disk; the service keeps running and writing).
+#[tokio::test]
+async fn renders_ingested_series_of_a_running_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let dashboards = dir.path().join("dashboards");
+    std::fs::create_dir_all(&dashboards).unwrap();
+    let dashboard = json!({
+        "uid": "ingested", "title": "Ingested",
+        "panels": [{"id": 1, "type": "timeseries", "title": "Pressure",
+                    "datasource": {"uid": "pulsegrid"},
+                    "targets": [{"refId": "A", "expr": "cli_pressure"}]}]
+    });
+    std::fs::write(dashboards.join("d.json"), dashboard.to_string()).unwrap();
+    let data = dir.path().join("data");
+    let server = common::TestServer::builder()
+        .dashboards(&dashboards)
+        .data_dir(&data)
+        .start();
+    let now_s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let lines: String = (0..30)
+        .map(|i| {
+            format!(
+                "cli_pressure,site=north value={} {}\n",
+                i % 7,
+                now_s - 60 + i
+            )
+        })
+        .collect();
+    let resp = common::admin(common::client().post(server.at("/write?db=plant&precision=s")))
+        .body(lines)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    let svg_path = dir.path().join("ingested.svg");
+    let (code, _, stderr) = render(
+        &dashboards,
+        &data,
+        &[
+            "ingested",
+            "1",
+            "-o",
+            svg_path.to_str().unwrap(),
+            "--from",
+            "now-5m",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let text = std::fs::read_to_string(&svg_path).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let legend: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(
+        legend.iter().any(|t| t.contains("north")),
+        "the ingested series is drawn: {legend:?}"
+    );
+    // The service is unaffected and keeps accepting writes.
+    let resp = common::admin(common::client().post(server.at("/write?db=plant")))
+        .body("cli_pressure,site=north value=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
 }

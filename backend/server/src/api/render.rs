@@ -497,13 +497,17 @@ pub async fn render_to_file(
         }
     };
     let datasources = crate::datasources::Datasources::load(config.datasources.as_deref());
-    let scratch = tempfile_dir()?;
-    let ingest = pulsegrid_ingest::SeriesStore::open(pulsegrid_ingest::IngestConfig {
-        dir: scratch.join("ingest"),
+    // The service's ingested series, read as they are on disk (the service may be running and
+    // owns the log; nothing is changed there).
+    let ingest = pulsegrid_ingest::SeriesStore::open_read_only(pulsegrid_ingest::IngestConfig {
+        dir: config.data_dir.join("ingest"),
+        max_points_per_series: config.ingest_max_points,
+        max_series: config.ingest_max_series,
+        max_age_ms: crate::Config::duration_ms("ingest_max_age", &config.ingest_max_age)?,
         ..pulsegrid_ingest::IngestConfig::default()
     })
     .await
-    .context("cannot open a scratch ingest store")?;
+    .context("cannot read the ingested series")?;
     let http = reqwest::Client::builder()
         .timeout(QUERY_TIMEOUT)
         .build()
@@ -517,22 +521,10 @@ pub async fn render_to_file(
     };
     let result = render(cx, request, now_ms()).await;
     ingest.close().await;
-    let _ = std::fs::remove_dir_all(&scratch);
     let rendered = result?;
     std::fs::write(output, &rendered.image.bytes)
         .with_context(|| format!("cannot write {}", output.display()))?;
     Ok(rendered)
-}
-
-/// A fresh directory under the system temp dir.
-fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!(
-        "pulsegrid-render-{}-{}",
-        std::process::id(),
-        now_ms()
-    ));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }
 
 #[cfg(test)]
