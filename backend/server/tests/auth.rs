@@ -313,3 +313,39 @@ async fn generated_admin_password_is_printed_once() {
         .unwrap();
     assert_eq!(resp.status(), 200);
 }
+
+/// A token's `lastUsedAt` is kept to the minute: the first use sets it, a use right after does
+/// not write it again (a commit per request would slow every token-authenticated write).
+#[tokio::test]
+async fn token_last_used_is_recorded_to_the_minute() {
+    let server = TestServer::start();
+    let token = token(&server, "viewer").await;
+    let last_used = || async {
+        let keys: Value = admin(client().get(server.at("/api/auth/keys")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        keys.as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["role"] == "Viewer" || k["role"] == "viewer")
+            .map(|k| k["lastUsedAt"].clone())
+            .unwrap()
+    };
+    assert!(last_used().await.is_null());
+    let get = || {
+        client()
+            .get(server.at("/api/search"))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(get().await.unwrap().status(), 200);
+    let first = last_used().await;
+    assert!(first.is_string(), "{first}");
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    assert_eq!(get().await.unwrap().status(), 200);
+    assert_eq!(last_used().await, first);
+}
