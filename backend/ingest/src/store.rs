@@ -145,21 +145,8 @@ impl SeriesStore {
             "ingest store opened"
         );
         if read_only {
-            let (stopped_tx, stopped) = watch::channel(true);
-            let shared = Arc::new(Shared {
-                config,
-                queue: Mutex::new(Queue {
-                    requests: Vec::new(),
-                    closing: true,
-                }),
-                wake: Condvar::new(),
-                buffers: RwLock::new(buffers),
-                pending_bytes: AtomicUsize::new(0),
-                counters: Counters::default(),
-                batches: broadcast::channel(BROADCAST_CAPACITY).0,
-                gate: Mutex::new(()),
-                stopped: stopped_tx,
-            });
+            // No writer: writes are refused from the start, and it counts as stopped.
+            let (shared, stopped) = Shared::new(config, buffers, true);
             return Ok(SeriesStore {
                 handle: Arc::new(Handle { shared, stopped }),
             });
@@ -171,18 +158,7 @@ impl SeriesStore {
             config.segment_bytes,
             snapshot_bytes,
         )?;
-        let (stopped_tx, stopped) = watch::channel(false);
-        let shared = Arc::new(Shared {
-            config,
-            queue: Mutex::new(Queue::default()),
-            wake: Condvar::new(),
-            buffers: RwLock::new(buffers),
-            pending_bytes: AtomicUsize::new(0),
-            counters: Counters::default(),
-            batches: broadcast::channel(BROADCAST_CAPACITY).0,
-            gate: Mutex::new(()),
-            stopped: stopped_tx,
-        });
+        let (shared, stopped) = Shared::new(config, buffers, false);
         shared
             .counters
             .wal_bytes
@@ -320,6 +296,33 @@ impl fmt::Debug for SeriesStore {
             .field("dir", &self.handle.shared.config.dir)
             .field("stats", &self.stats())
             .finish()
+    }
+}
+
+impl Shared {
+    /// The state of a store holding `buffers`; `closed` for one without a writer (read-only),
+    /// which refuses writes and counts as stopped.
+    fn new(
+        config: IngestConfig,
+        buffers: Buffers,
+        closed: bool,
+    ) -> (Arc<Shared>, watch::Receiver<bool>) {
+        let (stopped_tx, stopped) = watch::channel(closed);
+        let shared = Arc::new(Shared {
+            config,
+            queue: Mutex::new(Queue {
+                requests: Vec::new(),
+                closing: closed,
+            }),
+            wake: Condvar::new(),
+            buffers: RwLock::new(buffers),
+            pending_bytes: AtomicUsize::new(0),
+            counters: Counters::default(),
+            batches: broadcast::channel(BROADCAST_CAPACITY).0,
+            gate: Mutex::new(()),
+            stopped: stopped_tx,
+        });
+        (shared, stopped)
     }
 }
 

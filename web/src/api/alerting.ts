@@ -4,7 +4,7 @@
 // (`/api/alerting/*`). Answers are normalized on the way in (missing maps and lists become empty,
 // unknown states become `unknown`), so the pages never test for nulls the server may omit.
 
-import { ApiError } from './client';
+import { request } from './client';
 
 /** A label or annotation set. */
 export type LabelSet = Record<string, string>;
@@ -386,38 +386,6 @@ export function parseAnnotations(body: unknown): AlertPeriod[] {
 
 // ---------------------------------------------------------------------------------------------
 // Requests.
-
-/**
- * Like client.ts' `request` (same cookies, same `ApiError`), plus Alertmanager's error bodies,
- * which are a bare JSON string rather than `{"message": ...}`.
- */
-async function request(method: string, url: string, body?: unknown): Promise<unknown> {
-  const init: RequestInit = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
-  if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    (init.headers as Record<string, string>)['Content-Type'] = 'application/json';
-  }
-  let res: Response;
-  try {
-    res = await fetch(url, init);
-  } catch (e) {
-    throw new ApiError(0, `cannot reach the server: ${(e as Error).message}`);
-  }
-  const text = await res.text();
-  let json: unknown = undefined;
-  if (text) {
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-  }
-  if (!res.ok) {
-    const message = typeof json === 'string' ? json : str(obj(json).message) || text || res.statusText || `HTTP ${res.status}`;
-    throw new ApiError(res.status, message, str(obj(json).status) || undefined);
-  }
-  return json;
-}
 
 function query(params: Record<string, string | number | undefined | null>): string {
   const p = new URLSearchParams();

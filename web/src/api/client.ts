@@ -24,7 +24,11 @@ export class ApiError extends Error {
   }
 }
 
-async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
+/**
+ * One API call: same-origin cookies, JSON in and out; a non-2xx answer becomes an `ApiError`
+ * with the server's message (`{"message"}` bodies, or Alertmanager's bare JSON strings).
+ */
+export async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
   const init: RequestInit = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
   if (body !== undefined) {
     init.body = JSON.stringify(body);
@@ -46,8 +50,9 @@ async function request<T>(method: string, url: string, body?: unknown): Promise<
     }
   }
   if (!res.ok) {
+    if (typeof json === 'string') throw new ApiError(res.status, json || res.statusText);
     const j = (json ?? {}) as { message?: string; status?: string; errors?: PathError[] };
-    throw new ApiError(res.status, j.message ?? (text || res.statusText), j.status, j.errors ?? []);
+    throw new ApiError(res.status, j.message ?? (text || res.statusText || `HTTP ${res.status}`), j.status, j.errors ?? []);
   }
   return json as T;
 }
