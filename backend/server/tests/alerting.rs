@@ -439,6 +439,32 @@ async fn broken_rule_files_are_reported_and_reloads_apply() {
     })
     .await;
     assert!(names.is_some(), "the edited rule is loaded");
+    // A broken alertmanager.yml is reported with its line; the last good routing stays.
+    std::fs::write(
+        rules.join("alertmanager.yml"),
+        "route:\n  receiver: nobody\nreceivers:\n  - name: hook\n",
+    )
+    .unwrap();
+    let errors = eventually(Duration::from_secs(10), || async {
+        let e = get(&server, "/api/alerting/errors").await;
+        let listed = e["errors"].as_array().unwrap().clone();
+        listed.into_iter().find(|x| x["file"] == "alertmanager.yml")
+    })
+    .await
+    .expect("the broken routing file is reported");
+    assert!(
+        errors["message"].as_str().unwrap().contains("nobody"),
+        "{errors}"
+    );
+    assert_eq!(
+        client()
+            .get(server.at("/api/health"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }
 
 /// `python3 -m aiosmtpd` with its default (debugging) handler prints each message.
