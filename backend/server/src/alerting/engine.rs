@@ -601,9 +601,6 @@ async fn persist(
         body,
         updated_at_ms: now,
     };
-    if let Err(e) = inner.store.put_rule_states(&[state]).await {
-        tracing::error!(rule = %def.key, error = %e, "cannot persist the rule state");
-    }
     let rows: Vec<NewHistoryEntry> = transitions
         .iter()
         .map(|t| NewHistoryEntry {
@@ -617,8 +614,9 @@ async fn persist(
             at_ms: t.at_ms,
         })
         .collect();
-    if let Err(e) = inner.store.insert_history(&rows).await {
-        tracing::error!(rule = %def.key, error = %e, "cannot write the state history");
+    // One commit for the state and its history: it comes before the notification.
+    if let Err(e) = inner.store.record_transitions(&[state], &rows).await {
+        tracing::error!(rule = %def.key, error = %e, "cannot persist the rule state and history");
     }
 }
 

@@ -2,6 +2,7 @@
 //! row per transition of one alert instance, for the UI's state timeline and for audits.
 //! Listings are newest first and capped; old rows are pruned by age.
 
+use sqlx::AnyConnection;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -80,34 +81,7 @@ impl Store {
             return Ok(());
         }
         let mut tx = self.pool.begin().await?;
-        for row in rows {
-            // SQLite would store NaN as NULL anyway, PostgreSQL as NaN: NULL on both.
-            let value = row.value.filter(|value| !value.is_nan());
-            // A missing value is written as a NULL literal, not bound: sqlx 0.8's Any driver
-            // sends a NULL `f64` to PostgreSQL as float4, and the statement, once prepared
-            // with that type, rejects later float8 values (sqlx issue #4284).
-            let sql = if value.is_some() {
-                "INSERT INTO alert_history \
-                 (rule_key, alertname, instance, labels, from_state, to_state, at, value) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-            } else {
-                "INSERT INTO alert_history \
-                 (rule_key, alertname, instance, labels, from_state, to_state, at, value) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)"
-            };
-            let mut query = sqlx::query(sql)
-                .bind(&row.rule_key)
-                .bind(&row.alertname)
-                .bind(&row.instance)
-                .bind(&row.labels)
-                .bind(&row.from_state)
-                .bind(&row.to_state)
-                .bind(row.at_ms);
-            if let Some(value) = value {
-                query = query.bind(value);
-            }
-            query.execute(&mut *tx).await?;
-        }
+        write_history(&mut tx, rows).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -163,4 +137,40 @@ fn history_from_row(row: &AnyRow) -> Result<HistoryEntry> {
         value: row.try_get("value")?,
         at_ms: row.try_get("at")?,
     })
+}
+
+/// Inserts transitions on `conn` (inside the caller's transaction).
+pub(super) async fn write_history(
+    conn: &mut AnyConnection,
+    rows: &[NewHistoryEntry],
+) -> Result<()> {
+    for row in rows {
+        // SQLite would store NaN as NULL anyway, PostgreSQL as NaN: NULL on both.
+        let value = row.value.filter(|value| !value.is_nan());
+        // A missing value is written as a NULL literal, not bound: sqlx 0.8's Any driver
+        // sends a NULL `f64` to PostgreSQL as float4, and the statement, once prepared
+        // with that type, rejects later float8 values (sqlx issue #4284).
+        let sql = if value.is_some() {
+            "INSERT INTO alert_history \
+             (rule_key, alertname, instance, labels, from_state, to_state, at, value) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        } else {
+            "INSERT INTO alert_history \
+             (rule_key, alertname, instance, labels, from_state, to_state, at, value) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)"
+        };
+        let mut query = sqlx::query(sql)
+            .bind(&row.rule_key)
+            .bind(&row.alertname)
+            .bind(&row.instance)
+            .bind(&row.labels)
+            .bind(&row.from_state)
+            .bind(&row.to_state)
+            .bind(row.at_ms);
+        if let Some(value) = value {
+            query = query.bind(value);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }

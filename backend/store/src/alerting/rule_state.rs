@@ -5,9 +5,11 @@
 
 use std::collections::HashSet;
 
+use sqlx::AnyConnection;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::history::NewHistoryEntry;
 use super::placeholders;
 use crate::{Result, Store};
 
@@ -35,25 +37,25 @@ impl Store {
         if states.is_empty() {
             return Ok(());
         }
-        // Rows are locked in key order, so two writers (replicas on one PostgreSQL) with
-        // overlapping rules wait for each other instead of deadlocking.
-        let mut sorted: Vec<&StoredRuleState> = states.iter().collect();
-        sorted.sort_by(|a, b| a.rule_key.cmp(&b.rule_key));
         let mut tx = self.pool.begin().await?;
-        for state in sorted {
-            sqlx::query(
-                "INSERT INTO alert_rule_state (rule_key, fingerprint, body, updated_at) \
-                 VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (rule_key) DO UPDATE SET fingerprint = excluded.fingerprint, \
-                 body = excluded.body, updated_at = excluded.updated_at",
-            )
-            .bind(&state.rule_key)
-            .bind(&state.fingerprint)
-            .bind(&state.body)
-            .bind(state.updated_at_ms)
-            .execute(&mut *tx)
-            .await?;
+        write_rule_states(&mut tx, states).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Inserts or replaces rule states and records their transitions, in one transaction (one
+    /// commit, one fsync, where an evaluation changed state).
+    pub async fn record_transitions(
+        &self,
+        states: &[StoredRuleState],
+        history: &[NewHistoryEntry],
+    ) -> Result<()> {
+        if states.is_empty() && history.is_empty() {
+            return Ok(());
         }
+        let mut tx = self.pool.begin().await?;
+        write_rule_states(&mut tx, states).await?;
+        super::history::write_history(&mut tx, history).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -120,4 +122,27 @@ fn rule_state_from_row(row: &AnyRow) -> Result<StoredRuleState> {
         body: row.try_get("body")?,
         updated_at_ms: row.try_get("updated_at")?,
     })
+}
+
+/// Upserts rule states on `conn` (inside the caller's transaction).
+async fn write_rule_states(conn: &mut AnyConnection, states: &[StoredRuleState]) -> Result<()> {
+    // Rows are locked in key order, so two writers (replicas on one PostgreSQL) with
+    // overlapping rules wait for each other instead of deadlocking.
+    let mut sorted: Vec<&StoredRuleState> = states.iter().collect();
+    sorted.sort_by(|a, b| a.rule_key.cmp(&b.rule_key));
+    for state in sorted {
+        sqlx::query(
+            "INSERT INTO alert_rule_state (rule_key, fingerprint, body, updated_at) \
+             VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (rule_key) DO UPDATE SET fingerprint = excluded.fingerprint, \
+             body = excluded.body, updated_at = excluded.updated_at",
+        )
+        .bind(&state.rule_key)
+        .bind(&state.fingerprint)
+        .bind(&state.body)
+        .bind(state.updated_at_ms)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }

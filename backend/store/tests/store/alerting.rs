@@ -74,6 +74,30 @@ pub(crate) async fn rule_states_are_put_replaced_and_listed(db: TestDb) {
     assert_eq!(store.list_rule_states().await.expect("list"), [a, b2, c]);
 }
 
+/// A state change and its transitions are written together (one commit), both as stored
+/// separately.
+pub(crate) async fn transitions_are_recorded_with_their_state(db: TestDb) {
+    let store = db.open().await;
+    store.record_transitions(&[], &[]).await.expect("nothing");
+    let state = rule_state("r", "fp1", 5_000);
+    let steps = [
+        transition("r", "i1", "pending", 4_000),
+        NewHistoryEntry {
+            value: None,
+            ..transition("r", "i1", "firing", 5_000)
+        },
+    ];
+    store
+        .record_transitions(std::slice::from_ref(&state), &steps)
+        .await
+        .expect("record");
+    assert_eq!(store.list_rule_states().await.expect("list"), [state]);
+    let got = history(&store, HistoryFilter::default()).await;
+    let summary: Vec<(&str, Option<f64>)> =
+        got.iter().map(|h| (h.to_state.as_str(), h.value)).collect();
+    assert_eq!(summary, [("firing", None), ("pending", Some(400.0))]);
+}
+
 /// States of rules missing from `keep` are deleted (in chunks when there are many); an empty
 /// `keep` deletes all.
 pub(crate) async fn rule_states_of_removed_rules_are_deleted(db: TestDb) {

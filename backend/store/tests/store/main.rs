@@ -59,6 +59,7 @@ on_both_backends!(
     silences::silences_survive_reopen,
     alerting::rule_states_are_put_replaced_and_listed,
     alerting::rule_states_of_removed_rules_are_deleted,
+    alerting::transitions_are_recorded_with_their_state,
     alerting::history_is_filtered_and_listed_newest_first,
     alerting::history_listing_is_capped,
     alerting::history_nan_is_stored_as_null,
