@@ -26,19 +26,25 @@ struct QueryBody {
     queries: Vec<Value>,
 }
 
-fn default_from() -> Value {
+/// `from` when a request body has none (Grafana's default range, the last hour).
+pub(super) fn default_from() -> Value {
     Value::String("now-1h".into())
 }
 
-fn default_to() -> Value {
+/// `to` when a request body has none.
+pub(super) fn default_to() -> Value {
     Value::String("now".into())
 }
 
-fn time_text(v: &Value) -> String {
-    match v {
+/// A body's `from`/`to` (date math strings or epoch milliseconds) as a range as of now; a bad
+/// one is 400 naming the fields.
+pub(super) fn body_range(from: &Value, to: &Value) -> Result<TimeRange, ApiError> {
+    let text = |v: &Value| match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
-    }
+    };
+    TimeRange::parse(&text(from), &text(to), now_ms())
+        .map_err(|e| ApiError::bad_request(format!("from/to: {e}")))
 }
 
 /// Runs each query against its datasource.
@@ -49,8 +55,7 @@ pub(super) async fn query(
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Role::Viewer)?;
     let body: QueryBody = parse_json_body(&body)?;
-    let range = TimeRange::parse(&time_text(&body.from), &time_text(&body.to), now_ms())
-        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let range = body_range(&body.from, &body.to)?;
     let mut results = Map::new();
     for (i, target) in body.queries.into_iter().enumerate() {
         let ref_id = target

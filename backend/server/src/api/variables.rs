@@ -11,13 +11,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use pulsegrid_connectors::variables::sorted_unique;
 use pulsegrid_connectors::{SourceError, VariableQuery};
-use pulsegrid_model::TimeRange;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::dashboards::parse_json_body;
+use super::query::body_range;
 use crate::auth::{Principal, Role};
-use crate::clock::now_ms;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -27,25 +26,10 @@ struct VariableQueryBody {
     #[serde(default)]
     datasource: Value,
     query: String,
-    #[serde(default = "default_from")]
+    #[serde(default = "super::query::default_from")]
     from: Value,
-    #[serde(default = "default_to")]
+    #[serde(default = "super::query::default_to")]
     to: Value,
-}
-
-fn default_from() -> Value {
-    Value::String("now-1h".into())
-}
-
-fn default_to() -> Value {
-    Value::String("now".into())
-}
-
-fn time_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 /// Runs a variable query on its datasource.
@@ -75,8 +59,7 @@ pub(super) async fn query(
                 body.datasource
             ))
         })?;
-    let range = TimeRange::parse(&time_text(&body.from), &time_text(&body.to), now_ms())
-        .map_err(|e| ApiError::bad_request(format!("from/to: {e}")))?;
+    let range = body_range(&body.from, &body.to)?;
     let query = VariableQuery {
         query: body.query,
         range,
