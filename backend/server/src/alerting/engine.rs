@@ -248,9 +248,9 @@ fn to_alert(def: &RuleDef, inst: &AlertInstance, now: i64, external_url: &str) -
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     alert.generator_url = format!(
-        "{}/alerting?rule={}",
+        "{}/alerting?{}",
         external_url.trim_end_matches('/'),
-        url_escape(&def.key)
+        serde_urlencoded::to_string([("rule", &def.key)]).unwrap_or_default()
     );
     alert.updated_at = now;
     match inst.state {
@@ -261,18 +261,6 @@ fn to_alert(def: &RuleDef, inst: &AlertInstance, now: i64, external_url: &str) -
             alert
         }
     }
-}
-
-fn url_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 async fn run_rule(inner: Arc<Inner>, entry: Arc<RuleEntry>) {

@@ -148,29 +148,11 @@ fn belongs(series: &Series, alert: &Alert) -> bool {
 
 /// The rule key in an alert's `generatorURL` (`.../alerting?rule=KEY`).
 fn rule_key(alert: &Alert) -> Option<String> {
-    let query = alert.generator_url.split_once("?rule=")?.1;
-    Some(url_unescape(query))
-}
-
-fn url_unescape(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(b);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    let query = alert.generator_url.split_once('?')?.1;
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .ok()?
+        .into_iter()
+        .find_map(|(k, v)| (k == "rule").then_some(v))
 }
 
 fn file_safe(name: &str) -> String {
