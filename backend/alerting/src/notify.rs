@@ -17,6 +17,7 @@ pub mod matchers;
 pub mod payload;
 pub mod route;
 pub mod silence;
+pub mod template;
 pub mod timestamp;
 
 pub use alert::{Alert, AlertStatus, Fingerprint};

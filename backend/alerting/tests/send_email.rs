@@ -255,11 +255,90 @@ fn config(addr: SocketAddr, to: &str) -> EmailConfig {
         html: None,
         text: None,
         headers: BTreeMap::new(),
+        templates: Default::default(),
     }
 }
 
 fn receiver(config: EmailConfig) -> EmailReceiver {
     EmailReceiver::new(config, "http://pulsegrid.example:8080").with_timeout(Duration::from_secs(5))
+}
+
+/// `html`, `text` and a `Subject` header written as templates, calling templates of a
+/// `templates:` file (globbed from the configuration's directory), arrive rendered: the subject
+/// and text unescaped, the HTML with values escaped and `safeHtml` kept; other headers are
+/// rendered too.
+#[tokio::test]
+async fn renders_custom_templates_from_files() {
+    let server = SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("templates")).unwrap();
+    std::fs::write(
+        dir.path().join("templates/pulsegrid.tmpl"),
+        r#"{{ define "pg.subject" }}{{ .Alerts.Firing | len }} firing: {{ .CommonLabels.alertname }} on {{ .CommonLabels.instance | toUpper }}{{ end }}
+{{ define "pg.text" }}{{ range .Alerts }}* {{ .Annotations.summary }} [{{ .Labels.SortedPairs.Values | join "," }}]
+{{ end }}{{ end }}
+{{ define "pg.html" }}<h1>{{ template "pg.subject" . }}</h1>{{ range .Alerts }}<p>{{ .Annotations.summary }}</p>{{ end }}{{ safeHtml "<hr>" }}{{ end }}
+"#,
+    )
+    .unwrap();
+    let yaml = format!(
+        r#"templates: ['templates/*.tmpl']
+route: {{receiver: ops}}
+receivers:
+- name: ops
+  email_configs:
+  - to: team@example.org
+    from: Pulsegrid <alerts@pulsegrid.test>
+    smarthost: {}
+    require_tls: false
+    headers:
+      Subject: '{{{{ template "pg.subject" . }}}} ({{{{ template "__subject" . }}}})'
+      X-Receiver: '{{{{ .Receiver | toUpper }}}}'
+    text: '{{{{ template "pg.text" . }}}}'
+    html: '{{{{ template "pg.html" . }}}}'
+"#,
+        server.addr
+    );
+    let file = dir.path().join("alertmanager.yml");
+    std::fs::write(&file, yaml).unwrap();
+    let config = pulsegrid_alerting::notify::Config::load(&file).unwrap();
+    let email = config.receivers[0].email_configs[0].clone();
+    receiver(email).send(&notification()).await.unwrap();
+
+    let messages = server.messages();
+    assert_eq!(messages.len(), 1);
+    let m = &messages[0];
+    assert_eq!(
+        m["headers"]["Subject"],
+        "1 firing: LinePressureHigh on PUMP-1 ([FIRING:1] LinePressureHigh (pump-1 critical))"
+    );
+    assert_eq!(m["headers"]["X-Receiver"], "OPS");
+    assert_eq!(
+        m["text"].as_str().unwrap().trim_end(),
+        "* Line pressure <high> & rising [LinePressureHigh,pump-1,critical]"
+    );
+    assert_eq!(
+        m["html"].as_str().unwrap().trim_end(),
+        "<h1>1 firing: LinePressureHigh on PUMP-1</h1><p>Line pressure &lt;high&gt; &amp; rising</p><hr>"
+    );
+}
+
+/// A template that fails when rendered is a permanent error naming the receiver and field.
+#[tokio::test]
+async fn render_errors_are_permanent() {
+    let server = SmtpServer::start();
+    let mut c = config(server.addr, "team@example.org");
+    c.html = Some(r#"{{ template "nowhere" . }}"#.into());
+    let err = receiver(c).send(&notification()).await.unwrap_err();
+    assert_eq!(err.kind, NotifyErrorKind::Config, "{err}");
+    assert!(!err.is_retryable());
+    assert!(err.message.contains(r#"receiver "ops""#), "{err}");
+    assert!(err.message.contains("cannot render html"), "{err}");
+    assert!(
+        err.message.contains(r#"template "nowhere" not defined"#),
+        "{err}"
+    );
+    assert!(server.messages().is_empty());
 }
 
 /// A plain SMTP delivery: envelope, From/To/Subject, extra headers, and the text and HTML
@@ -269,7 +348,6 @@ async fn delivers_a_multipart_message() {
     let server = SmtpServer::start();
     let mut c = config(server.addr, "team@example.org, oncall@example.org");
     c.headers.insert("X-Team".into(), "process".into());
-    c.headers.insert("Subject".into(), "ignored".into());
     receiver(c).send(&notification()).await.unwrap();
 
     let messages = server.messages();

@@ -128,6 +128,7 @@ fn config(url: &str) -> WebhookConfig {
         http_config: HttpConfig::default(),
         max_alerts: 0,
         hmac_secret: None,
+        timeout: None,
     }
 }
 
@@ -339,6 +340,33 @@ async fn slow_server_times_out() {
         .unwrap_err();
     assert_eq!(err.kind, NotifyErrorKind::Timeout, "{err}");
     assert!(err.is_retryable());
+}
+
+/// `timeout: 1s` in `alertmanager.yml` bounds the request: a server answering after 5 s gives
+/// a retryable timeout error, well before the server would have answered.
+#[tokio::test]
+async fn config_timeout_bounds_the_request() {
+    let server = HookServer::start().await;
+    server.shared.delay_ms.store(5_000, Ordering::SeqCst);
+    let yaml = format!(
+        "route: {{receiver: ops}}\nreceivers:\n- name: ops\n  webhook_configs:\n  - url: {}\n    timeout: 1s\n",
+        server.url
+    );
+    let config = pulsegrid_alerting::notify::Config::parse(&yaml).unwrap();
+    let hook = config.receivers[0].webhook_configs[0].clone();
+    assert_eq!(hook.timeout, Some(Duration::from_secs(1)));
+    let started = std::time::Instant::now();
+    let err = receiver(hook)
+        .send(&notification(vec![alert("a")]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, NotifyErrorKind::Timeout, "{err}");
+    assert!(err.is_retryable());
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 /// The receiver's `Debug` shows no secret: URL, passwords, tokens, HMAC key.

@@ -11,13 +11,20 @@
 //!
 //! Not supported, with a clear error: integrations other than email and webhook,
 //! `time_intervals`/`mute_time_intervals` and a route's `mute_time_intervals`/
-//! `active_time_intervals`, `oauth2`. `templates` are read and listed but not rendered: custom
-//! `html`/`text` bodies are kept as written for the sender to decide, and the default bodies of
-//! [`super::payload`] are used otherwise.
+//! `active_time_intervals`, `oauth2`.
+//!
+//! `templates` globs are resolved from the directory of `alertmanager.yml` (as Alertmanager
+//! does) and their files parsed at load ([`super::template::Templates`]): a syntax error names
+//! the file and line. An email's `html`, `text`, `to`, `from` and header values are templates
+//! too, checked at load and rendered per notification by the sender; without `html`, `text` or
+//! a `Subject` header the default bodies of [`super::payload`] are used. A webhook's `timeout`
+//! bounds each request (Pulsegrid's default of 10 s when unset or `0`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Deserialize;
 use serde_yaml_ng::Value;
@@ -26,6 +33,7 @@ use super::error::{Error, Result};
 use super::matchers::{
     MatchType, Matcher, Matchers, anchored_regex, is_valid_label_name, parse_matchers,
 };
+use super::template::Templates;
 
 /// Alertmanager's default `group_wait`.
 pub const DEFAULT_GROUP_WAIT_MS: i64 = 30_000;
@@ -192,8 +200,11 @@ pub struct Config {
     pub receivers: Vec<Receiver>,
     /// Inhibit rules in file order.
     pub inhibit_rules: Vec<InhibitRuleConfig>,
-    /// Template files as listed (not rendered by Pulsegrid).
+    /// Template globs as listed.
     pub templates: Vec<String>,
+    /// The templates parsed from those files, with Alertmanager's defaults (shared with every
+    /// [`EmailConfig`]).
+    pub parsed_templates: Arc<Templates>,
 }
 
 /// The `global` block: defaults for the receivers.
@@ -315,12 +326,15 @@ pub struct EmailConfig {
     pub require_tls: bool,
     /// `tls_config.insecure_skip_verify`.
     pub tls_insecure_skip_verify: bool,
-    /// A custom HTML body template, as written.
+    /// A custom HTML body template, as written (rendered with HTML escaping).
     pub html: Option<String>,
     /// A custom text body template, as written.
     pub text: Option<String>,
-    /// Extra headers, names in canonical case.
+    /// Extra headers, names in canonical case; values are templates (`Subject` replaces the
+    /// default subject).
     pub headers: BTreeMap<String, String>,
+    /// The configuration's templates, which `html`, `text` and headers may call.
+    pub templates: Arc<Templates>,
 }
 
 /// A `webhook_configs` entry.
@@ -339,6 +353,8 @@ pub struct WebhookConfig {
     pub max_alerts: u64,
     /// Pulsegrid: the key of the `X-Pulsegrid-Signature` HMAC-SHA256 header.
     pub hmac_secret: Option<Secret>,
+    /// `timeout`: how long one request may take (`None`: the sender's default).
+    pub timeout: Option<Duration>,
 }
 
 /// `http_config`: authentication and TLS of a webhook.
@@ -1089,9 +1105,37 @@ impl Cx<'_> {
         Ok(())
     }
 
-    fn email(&self, path: &str, raw: RawEmail, g: &GlobalConfig) -> Result<EmailConfig> {
+    fn email(
+        &self,
+        path: &str,
+        raw: RawEmail,
+        g: &GlobalConfig,
+        templates: &Arc<Templates>,
+    ) -> Result<EmailConfig> {
         let to = non_empty(raw.to)
             .ok_or_else(|| self.err(path, None, "missing to address in email config"))?;
+        // Every templated field parses now, so a typo fails the load, not a notification.
+        let fields = [
+            ("html", &raw.html),
+            ("text", &raw.text),
+            ("from", &raw.from),
+        ];
+        let headers = raw.headers.iter().flatten().map(|(k, v)| (k.as_str(), v));
+        let fields = fields
+            .into_iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+            .chain([("to", &to)])
+            .chain(headers);
+        for (key, text) in fields {
+            templates.check(text).map_err(|e| {
+                self.at(
+                    &format!("{path}.{key}"),
+                    key,
+                    None,
+                    format!("template does not parse: {e}"),
+                )
+            })?;
+        }
         let mut headers = BTreeMap::new();
         for (k, v) in raw.headers.unwrap_or_default() {
             let canon = canonical_header(&k);
@@ -1149,6 +1193,7 @@ impl Cx<'_> {
             html: raw.html,
             text: raw.text,
             headers,
+            templates: Arc::clone(templates),
         })
     }
 
@@ -1172,9 +1217,10 @@ impl Cx<'_> {
         if let Some(u) = &url {
             check_url(u).map_err(|m| self.at(&format!("{path}.url"), "url", Some(u), m))?;
         }
-        if let Some(t) = &raw.timeout {
-            self.duration(path, "timeout", &Some(t.clone()))?;
-        }
+        let timeout = self
+            .duration(path, "timeout", &raw.timeout)?
+            .filter(|ms| *ms > 0)
+            .map(|ms| Duration::from_millis(u64::try_from(ms).unwrap_or(0)));
         let http_config = match raw.http_config {
             Some(h) => self.http(&format!("{path}.http_config"), h)?,
             None => g.http_config.clone(),
@@ -1186,6 +1232,18 @@ impl Cx<'_> {
             http_config,
             max_alerts: raw.max_alerts.unwrap_or(0),
             hmac_secret: non_empty(raw.hmac_secret).map(Secret),
+            timeout,
+        })
+    }
+
+    /// The `templates` files, globs taken from the directory of the configuration file.
+    fn templates(&self, globs: &[String]) -> Result<Templates> {
+        let base = Path::new(self.file).parent().unwrap_or(Path::new(""));
+        Templates::from_globs(globs, base).map_err(|e| Error::Config {
+            file: e.file,
+            path: "templates".into(),
+            line: e.line,
+            message: e.message,
         })
     }
 
@@ -1241,6 +1299,8 @@ impl Cx<'_> {
                 format!("{key} is not supported by Pulsegrid"),
             ));
         }
+        let globs = raw.templates.unwrap_or_default();
+        let templates = Arc::new(self.templates(&globs)?);
         let mut receivers = Vec::new();
         let mut names = BTreeSet::new();
         for (i, r) in raw.receivers.unwrap_or_default().into_iter().enumerate() {
@@ -1286,6 +1346,7 @@ impl Cx<'_> {
                     &format!("{path}.email_configs[{j}]"),
                     e,
                     &global,
+                    &templates,
                 )?);
             }
             receivers.push(rec);
@@ -1361,7 +1422,8 @@ impl Cx<'_> {
             route,
             receivers,
             inhibit_rules,
-            templates: raw.templates.unwrap_or_default(),
+            templates: globs,
+            parsed_templates: templates,
         })
     }
 }

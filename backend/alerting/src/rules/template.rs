@@ -9,17 +9,44 @@
 //! Where we differ from Go on purpose: comparing an int with a float (`gt $value 1`) compares
 //! their values instead of failing; `define`/`template`/`block` are refused (rule templates are
 //! single bodies).
+//!
+//! The same parser and executor run Alertmanager's notification templates
+//! ([`crate::notify::template`]) in their own dialect: Alertmanager's functions and data,
+//! `define`/`template`/`block`, and `html/template` escaping for HTML bodies.
 
 mod exec;
 mod funcs;
 mod gofmt;
+mod notify_funcs;
+mod notify_time;
+mod notify_tz;
+mod notify_values;
 mod parse;
 
 use std::fmt;
+use std::sync::Arc;
 
 use pulsegrid_model::Labels;
 
+pub(crate) use exec::{Def, Defs};
 use exec::{Exec, Value};
+pub(crate) use parse::{Node, parse_notify};
+
+/// Runs a parsed notification template with `data` as its dot and `$`; `html` escapes printed
+/// values as `html/template` does in text.
+pub(crate) fn render_notify(
+    nodes: &[Node],
+    defs: &Defs,
+    data: Arc<crate::notify::payload::TemplateData>,
+    html: bool,
+) -> Result<String, TemplateError> {
+    let labels = Labels::new();
+    let rule_data = TemplateData::new(&labels, 0.0);
+    let root = Value::Data(data);
+    let mut exec = Exec::notify(&rule_data, root.clone(), defs, html);
+    exec.run(nodes, &root)?;
+    Ok(exec.out)
+}
 
 /// A function a template's `query` calls: PromQL text in, samples (labels, value) out.
 pub type QueryFn<'a> = &'a dyn Fn(&str) -> Result<Vec<(Labels, f64)>, String>;

@@ -1,13 +1,17 @@
 //! The email integration: one message per notification over SMTP, as Alertmanager's
-//! `email_configs` send it. The subject and the multipart/alternative text and HTML bodies come
-//! from [`email_message`]; `to` is a comma-separated list. Transport security follows
+//! `email_configs` send it. The subject and the multipart/alternative text and HTML bodies are
+//! the configured templates, or by default [`email_subject`], [`email_text`] and
+//! [`email_html`]; `to` is a comma-separated list. Transport security follows
 //! Alertmanager: implicit TLS when the smarthost's port is 465, else STARTTLS when
 //! `require_tls` (the default) and plain SMTP otherwise. Certificates are checked against the
 //! system roots unless `tls_config.insecure_skip_verify`. With an `auth_username`, PLAIN or
 //! LOGIN authentication is used (the password inline or from `auth_password_file`).
 //!
-//! `headers` are added as written, except `From`, `To` and `Subject`, which Pulsegrid sets
-//! itself (templates are not rendered, see [`crate::notify::config`]).
+//! Like Alertmanager, `to`, `from`, `html`, `text` and every header value are templates
+//! ([`crate::notify::template`]) rendered with the notification's data: a `Subject` header
+//! replaces the default subject, `html` and `text` the default bodies (each one that is set;
+//! the other keeps Pulsegrid's default, so both parts are always sent). A render error is a
+//! permanent [`NotifyErrorKind::Config`] error naming the receiver and the field.
 //!
 //! [`EmailReceiver::send_with_images`] adds PNGs (the rule's graph): each is shown in the HTML
 //! body (`<img src="cid:...">`, a `multipart/related` around the alternatives) and attached as
@@ -25,7 +29,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use super::{NotifyError, NotifyErrorKind, Receiver, SendFuture, read_secret, with_causes};
 use crate::notify::Notification;
 use crate::notify::config::EmailConfig;
-use crate::notify::payload::{EmailMessage, email_message};
+use crate::notify::payload::{EmailMessage, TemplateData, email_html, email_subject, email_text};
 
 /// How long a whole SMTP delivery may take unless [`EmailReceiver::with_timeout`] says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -95,10 +99,13 @@ impl EmailReceiver {
         let Some(n) = n.for_integration(self.config.send_resolved) else {
             return Ok(());
         };
-        let Some(content) = email_message(&n, self.config.send_resolved, &self.external_url) else {
+        let alerts = n.alerts_for(self.config.send_resolved);
+        if alerts.is_empty() {
             return Ok(());
-        };
-        let message = self.message(&content, images)?;
+        }
+        let data = TemplateData::new(&n, &alerts, &self.external_url);
+        let rendered = self.render(&data, &n.receiver)?;
+        let message = self.message(&rendered, images)?;
         let transport = self.transport()?;
         // lettre's own timeout does not bound every read of the conversation (a server that
         // stops answering would hold the send for minutes), so the whole delivery has one.
@@ -118,20 +125,57 @@ impl EmailReceiver {
         Ok(())
     }
 
-    /// The message: From, To, Subject, Date, the extra headers, both bodies and the images.
-    fn message(
-        &self,
-        content: &EmailMessage,
-        images: &[InlineImage],
-    ) -> Result<Message, NotifyError> {
+    /// The addresses, headers and bodies of the message: the configured templates rendered
+    /// with `data`, Pulsegrid's defaults for what is not configured.
+    fn render(&self, data: &TemplateData, receiver: &str) -> Result<Rendered, NotifyError> {
         let c = &self.config;
-        let from: Mailbox = c
+        let t = &c.templates;
+        let fail = |field: &str, e: crate::rules::template::TemplateError| {
+            NotifyError::config(format!(
+                "email for receiver {receiver:?}: cannot render {field}: {e}"
+            ))
+        };
+        let text = |field: &str, src: &str| t.render_text(src, data).map_err(|e| fail(field, e));
+        let subject = match c.headers.get("Subject") {
+            Some(src) => text("headers.Subject", src)?,
+            None => email_subject(data),
+        };
+        let html = match &c.html {
+            Some(src) => t.render_html(src, data).map_err(|e| fail("html", e))?,
+            None => email_html(data),
+        };
+        let body = match &c.text {
+            Some(src) => text("text", src)?,
+            None => email_text(data),
+        };
+        let mut headers = Vec::new();
+        for (name, src) in &c.headers {
+            if !["from", "to", "subject"].contains(&name.to_ascii_lowercase().as_str()) {
+                headers.push((name.clone(), text(&format!("headers.{name}"), src)?));
+            }
+        }
+        Ok(Rendered {
+            from: text("from", &c.from)?,
+            to: text("to", &c.to)?,
+            headers,
+            content: EmailMessage {
+                subject,
+                text: body,
+                html,
+            },
+        })
+    }
+
+    /// The message: From, To, Subject, Date, the extra headers, both bodies and the images.
+    fn message(&self, r: &Rendered, images: &[InlineImage]) -> Result<Message, NotifyError> {
+        let content = &r.content;
+        let from: Mailbox = r
             .from
             .parse()
-            .map_err(|e| NotifyError::config(format!("email from {:?}: {e}", c.from)))?;
+            .map_err(|e| NotifyError::config(format!("email from {:?}: {e}", r.from)))?;
         let to: Mailboxes =
-            c.to.parse()
-                .map_err(|e| NotifyError::config(format!("email to {:?}: {e}", c.to)))?;
+            r.to.parse()
+                .map_err(|e| NotifyError::config(format!("email to {:?}: {e}", r.to)))?;
         let mut builder = Message::builder()
             .from(from)
             .subject(content.subject.clone())
@@ -139,10 +183,7 @@ impl EmailReceiver {
         for mailbox in to {
             builder = builder.to(mailbox);
         }
-        for (name, value) in &c.headers {
-            if ["from", "to", "subject"].contains(&name.to_ascii_lowercase().as_str()) {
-                continue;
-            }
+        for (name, value) in &r.headers {
             let header = HeaderName::new_from_ascii(name.clone())
                 .map_err(|e| NotifyError::config(format!("email header {name:?}: {e}")))?;
             builder = builder.raw_header(HeaderValue::new(header, value.clone()));
@@ -195,6 +236,14 @@ impl EmailReceiver {
         }
         Ok(builder.build())
     }
+}
+
+/// A message's rendered addresses, extra headers (not From, To or Subject) and content.
+struct Rendered {
+    from: String,
+    to: String,
+    headers: Vec<(String, String)>,
+    content: EmailMessage,
 }
 
 impl Receiver for EmailReceiver {

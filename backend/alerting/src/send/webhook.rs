@@ -1,8 +1,9 @@
 //! The webhook integration: an HTTP POST of Alertmanager's version-4 JSON
 //! ([`webhook_message`]) as `application/json`, with `max_alerts` truncation and
 //! `send_resolved` applied, basic or `Authorization` credentials from `http_config`, and the
-//! Pulsegrid `X-Pulsegrid-Signature: sha256=<hex>` header when `hmac_secret` is set. The URL
-//! may hold a token, so it never appears in logs or errors.
+//! Pulsegrid `X-Pulsegrid-Signature: sha256=<hex>` header when `hmac_secret` is set. Each
+//! request is bounded by the config's `timeout` (10 s when unset). The URL may hold a token, so
+//! it never appears in logs or errors.
 
 use std::time::Duration;
 
@@ -15,7 +16,8 @@ use crate::notify::Notification;
 use crate::notify::config::{Secret, WebhookConfig};
 use crate::notify::payload::{SIGNATURE_HEADER, signature, webhook_message};
 
-/// How long a webhook request may take unless [`WebhookReceiver::with_timeout`] says otherwise.
+/// How long a webhook request may take unless the config's `timeout` or
+/// [`WebhookReceiver::with_timeout`] says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How much of an error answer's body goes into the error message.
@@ -62,14 +64,14 @@ impl WebhookReceiver {
         client: reqwest::Client,
     ) -> Self {
         WebhookReceiver {
+            timeout: config.timeout.unwrap_or(DEFAULT_TIMEOUT),
             config,
             external_url: external_url.into(),
             client,
-            timeout: DEFAULT_TIMEOUT,
         }
     }
 
-    /// Sets the request timeout (10 s by default).
+    /// Sets the request timeout (the config's `timeout`, else 10 s, by default).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self

@@ -4,11 +4,13 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use super::funcs::call;
 use super::gofmt::{format_value, go_type};
 use super::parse::{Arg, Command, Node, Pipeline};
-use super::{TemplateData, TemplateError};
+use super::{TemplateData, TemplateError, notify_funcs, notify_values};
+use crate::notify::payload::{self, TemplateAlert};
 
 /// A sample as query results hold it.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,6 +34,26 @@ pub(crate) enum Value {
     Time(i64),
     /// The template's root data (`.`): `.Labels`, `.ExternalLabels`, `.ExternalURL`, `.Value`.
     Root,
+    /// Alertmanager's `template.KV` (labels, annotations), with its methods.
+    Kv(BTreeMap<String, String>),
+    /// `template.Pairs`, from `.SortedPairs`.
+    Pairs(Vec<(String, String)>),
+    /// One `template.Pair` (`.Name`, `.Value`).
+    Pair(String, String),
+    /// A `[]string` (`.Names`, `.Values`, `stringSlice`).
+    Strings(Vec<String>),
+    /// `template.Alerts`, with `.Firing` and `.Resolved`.
+    Alerts(Vec<TemplateAlert>),
+    /// One `template.Alert`.
+    Alert(Box<TemplateAlert>),
+    /// A notification template's root, `template.Data`.
+    Data(Arc<payload::TemplateData>),
+    /// `html/template`'s `HTML` (from `safeHtml`): printed without escaping.
+    Html(String),
+    /// A `time.Duration` in nanoseconds (`since`).
+    Duration(i64),
+    /// A time in a zone (`tz`): Unix milliseconds, offset in seconds, abbreviation.
+    Zoned(i64, i32, String),
 }
 
 impl Value {
@@ -46,6 +68,13 @@ impl Value {
             Value::Map(m) => !m.is_empty(),
             Value::List(l) => !l.is_empty(),
             Value::Sample(_) | Value::Time(_) | Value::Root => true,
+            Value::Kv(m) => !m.is_empty(),
+            Value::Pairs(p) => !p.is_empty(),
+            Value::Strings(s) => !s.is_empty(),
+            Value::Alerts(a) => !a.is_empty(),
+            Value::Html(s) => !s.is_empty(),
+            Value::Duration(d) => *d != 0,
+            Value::Pair(..) | Value::Alert(_) | Value::Data(_) | Value::Zoned(..) => true,
         }
     }
 }
@@ -59,10 +88,28 @@ enum Flow {
 /// Most output one render may produce; a runaway `range` stops here rather than eat memory.
 const MAX_OUTPUT: usize = 1 << 20;
 
+/// A named template of a notification template set.
+#[derive(Clone, Debug)]
+pub(crate) enum Def {
+    /// Parsed from `{{define}}`/`{{block}}` or a file's body.
+    Nodes(Arc<Vec<Node>>),
+    /// Written in Rust (Pulsegrid's default email bodies); its output is never escaped again.
+    Native(fn(&payload::TemplateData) -> String),
+}
+
+/// Named templates by name.
+pub(crate) type Defs = BTreeMap<String, Def>;
+
+/// How deep `{{template}}` calls may nest (a template calling itself stops here).
+const MAX_TEMPLATE_DEPTH: usize = 100;
+
 pub(crate) struct Exec<'a, 'd> {
     data: &'a TemplateData<'d>,
     vars: Vec<(String, Value)>,
     pub(crate) out: String,
+    /// Notification templates: the named templates, and whether output is HTML-escaped.
+    notify: Option<(&'a Defs, bool)>,
+    depth: usize,
 }
 
 impl<'a, 'd> Exec<'a, 'd> {
@@ -91,7 +138,91 @@ impl<'a, 'd> Exec<'a, 'd> {
             data,
             vars,
             out: String::new(),
+            notify: None,
+            depth: 0,
         }
+    }
+
+    /// An executor of notification templates: `$` is `root`, `{{template}}` finds `defs`, and
+    /// with `html` printed values are escaped as `html/template` escapes text.
+    pub(crate) fn notify(
+        data: &'a TemplateData<'d>,
+        root: Value,
+        defs: &'a Defs,
+        html: bool,
+    ) -> Self {
+        Exec {
+            data,
+            vars: vec![(String::new(), root)],
+            out: String::new(),
+            notify: Some((defs, html)),
+            depth: 0,
+        }
+    }
+
+    fn call_fn(&self, name: &str, args: Vec<Value>) -> Result<Value, String> {
+        if self.notify.is_some()
+            && let Some(r) = notify_funcs::call(name, &args)
+        {
+            return r;
+        }
+        call(name, args, self.data)
+    }
+
+    fn print(&mut self, v: &Value) {
+        match (self.notify, v) {
+            (Some((_, true)), Value::Html(h)) => self.out.push_str(h),
+            (Some((_, true)), v) => {
+                let text = notify_values::format(v);
+                notify_funcs::html_escape_into(&mut self.out, &text);
+            }
+            (Some(_), v) => self.out.push_str(&notify_values::format(v)),
+            (None, v) => {
+                let _ = write!(self.out, "{}", format_value(v));
+            }
+        }
+    }
+
+    fn template(
+        &mut self,
+        name: &str,
+        dot: Value,
+        pos: (usize, usize),
+    ) -> Result<(), TemplateError> {
+        let fail = |message: String| TemplateError {
+            line: pos.0,
+            column: pos.1,
+            message,
+        };
+        let def = self
+            .notify
+            .and_then(|(defs, _)| defs.get(name).cloned())
+            .ok_or_else(|| fail(format!("template {name:?} not defined")))?;
+        if self.depth >= MAX_TEMPLATE_DEPTH {
+            return Err(fail(format!(
+                "template {name:?}: exceeded maximum template depth ({MAX_TEMPLATE_DEPTH})"
+            )));
+        }
+        match def {
+            Def::Native(render) => match &dot {
+                Value::Data(d) => self.out.push_str(&render(d)),
+                other => {
+                    return Err(fail(format!(
+                        "template {name:?} needs the notification data, got {}",
+                        notify_values::go_type(other)
+                    )));
+                }
+            },
+            Def::Nodes(nodes) => {
+                let vars = std::mem::replace(&mut self.vars, vec![(String::new(), dot.clone())]);
+                self.depth += 1;
+                let result = self.list(&nodes, &dot);
+                self.depth -= 1;
+                self.vars = vars;
+                result?;
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn run(&mut self, nodes: &[Node], dot: &Value) -> Result<(), TemplateError> {
@@ -112,8 +243,15 @@ impl<'a, 'd> Exec<'a, 'd> {
                 Node::Action(p) => {
                     let v = self.pipeline(p, dot)?;
                     if p.decl.is_empty() {
-                        let _ = write!(self.out, "{}", format_value(&v));
+                        self.print(&v);
                     }
+                }
+                Node::Template(name, p, pos) => {
+                    let v = match p {
+                        Some(p) => self.pipeline(p, dot)?,
+                        None => Value::Nil,
+                    };
+                    self.template(name, v, *pos)?;
                 }
                 Node::If(p, then, els) => {
                     let saved = self.vars.len();
@@ -153,6 +291,9 @@ impl<'a, 'd> Exec<'a, 'd> {
                             .map(|(i, s)| (Value::Int(i as i64), Value::Sample(s)))
                             .collect(),
                         Value::Nil => Vec::new(),
+                        other if notify_values::range_items(&other).is_some() => {
+                            notify_values::range_items(&other).unwrap_or_default()
+                        }
                         other => {
                             return Err(self.fail(
                                 p,
@@ -227,7 +368,29 @@ impl<'a, 'd> Exec<'a, 'd> {
                     args.push(self.arg(p, a, dot)?);
                 }
                 args.extend(piped);
-                call(name, args, self.data)
+                self.call_fn(name, args)
+                    .map_err(|e| self.fail(p, &format!("error calling {name}: {e}")))
+            }
+            // `.CommonLabels.Remove .GroupLabels.Names`: a method with arguments.
+            Some(first @ (Arg::Field(path) | Arg::Var(_, path) | Arg::Sub(_, path)))
+                if self.notify.is_some()
+                    && !path.is_empty()
+                    && (cmd.args.len() > 1 || piped.is_some()) =>
+            {
+                let (name, prefix) = path.split_last().unwrap_or((&path[0], &[]));
+                let recv = match first {
+                    Arg::Field(_) => Arg::Field(prefix.to_vec()),
+                    Arg::Var(v, _) => Arg::Var(v.clone(), prefix.to_vec()),
+                    Arg::Sub(inner, _) => Arg::Sub(inner.clone(), prefix.to_vec()),
+                    other => other.clone(),
+                };
+                let recv = self.arg(p, &recv, dot)?;
+                let mut args = Vec::with_capacity(cmd.args.len());
+                for a in &cmd.args[1..] {
+                    args.push(self.arg(p, a, dot)?);
+                }
+                args.extend(piped);
+                notify_values::method(recv, name, args)
                     .map_err(|e| self.fail(p, &format!("error calling {name}: {e}")))
             }
             Some(first) => {
@@ -256,7 +419,8 @@ impl<'a, 'd> Exec<'a, 'd> {
                     .unwrap_or(Value::Nil);
                 self.walk(p, v, path)?
             }
-            Arg::Func(name) => call(name, Vec::new(), self.data)
+            Arg::Func(name) => self
+                .call_fn(name, Vec::new())
                 .map_err(|e| self.fail(p, &format!("error calling {name}: {e}")))?,
             Arg::Str(s) => Value::Str(s.clone()),
             Arg::Int(i) => Value::Int(*i),
@@ -292,6 +456,9 @@ impl<'a, 'd> Exec<'a, 'd> {
                 (Value::Map(m), key) => Value::Str(m.get(key).cloned().unwrap_or_default()),
                 (Value::Sample(s), "Labels") => Value::Map(s.labels),
                 (Value::Sample(s), "Value") => Value::Float(s.value),
+                (other, f) if self.notify.is_some() => {
+                    notify_values::field(other, f).map_err(|e| self.fail(p, &e))?
+                }
                 (other, f) => {
                     return Err(self.fail(
                         p,

@@ -19,6 +19,7 @@ pub(crate) fn go_type(v: &Value) -> &'static str {
         Value::List(_) => "template.queryResult",
         Value::Time(_) => "time.Time",
         Value::Root => "*template.tmplData",
+        other => super::notify_values::go_type(other),
     }
 }
 
@@ -38,6 +39,7 @@ pub(crate) fn format_value(v: &Value) -> String {
         }
         Value::Time(ms) => go_time(*ms),
         Value::Root => "{}".into(),
+        other => super::notify_values::format(other),
     }
 }
 
@@ -199,7 +201,7 @@ pub(crate) fn go_time(ms: i64) -> String {
 }
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -287,6 +289,15 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
             ('s', v @ (Value::Map(_) | Value::Time(_) | Value::Sample(_) | Value::List(_))) => {
                 (format_value(v), false)
             }
+            ('s', v)
+                if !matches!(
+                    v,
+                    Value::Nil | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Root
+                ) =>
+            {
+                (format_value(v), false)
+            }
+            ('d', Value::Duration(ns)) => (ns.to_string(), true),
             ('d', Value::Int(i)) => (i.to_string(), true),
             ('f' | 'F' | 'e' | 'E' | 'g' | 'G', Value::Float(f)) => (num(*f), true),
             ('x', Value::Int(i)) => (format!("{i:x}"), true),

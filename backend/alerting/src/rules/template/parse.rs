@@ -4,6 +4,21 @@
 
 use super::TemplateError;
 use super::funcs::is_known_function;
+use super::notify_funcs::is_known_notify_function;
+
+/// Which flavour of Go template is parsed: Prometheus' rule templates (its functions and
+/// variables, no `define`) or Alertmanager's notification templates (its functions, `define`,
+/// `template` and `block`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// Prometheus rule annotations and labels.
+    Rule,
+    /// Alertmanager notification templates.
+    Notify,
+}
+
+/// Named templates from `{{define}}` and `{{block}}`, in order of definition.
+pub(crate) type Defines = Vec<(String, Vec<Node>)>;
 
 /// A parsed template body.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,6 +37,8 @@ pub(crate) enum Node {
     Break,
     /// `{{ continue }}` inside a range.
     Continue,
+    /// `{{ template "name" pipeline }}` (notification templates only), with its position.
+    Template(String, Option<Pipeline>, (usize, usize)),
 }
 
 /// `$x := cmd | cmd`.
@@ -95,21 +112,37 @@ struct Action {
 const PREDEFINED: [&str; 5] = ["", "labels", "externalLabels", "externalURL", "value"];
 
 pub(crate) fn parse(src: &str) -> Result<Vec<Node>, TemplateError> {
+    parse_dialect(src, Dialect::Rule).map(|(nodes, _)| nodes)
+}
+
+/// Parses a notification template: its top-level body and the templates it defines.
+pub(crate) fn parse_notify(src: &str) -> Result<(Vec<Node>, Defines), TemplateError> {
+    parse_dialect(src, Dialect::Notify)
+}
+
+fn parse_dialect(src: &str, dialect: Dialect) -> Result<(Vec<Node>, Defines), TemplateError> {
     let mut items = Vec::new();
     lex(src, &mut items)?;
+    let predefined: &[&str] = match dialect {
+        Dialect::Rule => &PREDEFINED,
+        Dialect::Notify => &[""],
+    };
     let mut p = Parser {
         src,
         items,
         pos: 0,
-        vars: PREDEFINED.iter().map(|s| s.to_string()).collect(),
+        vars: predefined.iter().map(|s| s.to_string()).collect(),
         range_depth: 0,
         else_rest: Vec::new(),
+        dialect,
+        depth: 0,
+        defines: Vec::new(),
     };
     let (nodes, end) = p.list()?;
     if let Some((word, at)) = end {
         return Err(err_at(src, at, format!("unexpected {{{{{word}}}}}")));
     }
-    Ok(nodes)
+    Ok((nodes, p.defines))
 }
 
 pub(crate) fn line_col(src: &str, at: usize) -> (usize, usize) {
@@ -416,6 +449,11 @@ struct Parser<'a> {
     range_depth: usize,
     /// Tokens after `else` in the last `{{else …}}` seen.
     else_rest: Vec<(Tok, usize)>,
+    dialect: Dialect,
+    /// Nesting of `if`/`with`/`range` (`define` is only allowed at the top).
+    depth: usize,
+    /// Templates defined so far.
+    defines: Defines,
 }
 
 type End = Option<(&'static str, usize)>;
@@ -461,6 +499,11 @@ impl Parser<'_> {
                         Node::Continue
                     });
                 }
+                "define" | "block" | "template" if self.dialect == Dialect::Notify => {
+                    if let Some(node) = self.named(keyword, &toks[1..], start)? {
+                        nodes.push(node);
+                    }
+                }
                 "define" | "block" | "template" => {
                     return Err(self.err(
                         start,
@@ -487,7 +530,9 @@ impl Parser<'_> {
         if kw == "range" {
             self.range_depth += 1;
         }
+        self.depth += 1;
         let (body, end) = self.list()?;
+        self.depth -= 1;
         if kw == "range" {
             self.range_depth -= 1;
         }
@@ -527,6 +572,53 @@ impl Parser<'_> {
 
     fn err(&self, at: usize, msg: &str) -> TemplateError {
         err_at(self.src, at, msg.to_string())
+    }
+
+    /// `{{define "name"}}…{{end}}` (returns no node), `{{template "name" pipeline}}` and
+    /// `{{block "name" pipeline}}…{{end}}` (a definition and its call).
+    fn named(
+        &mut self,
+        kw: &str,
+        toks: &[(Tok, usize)],
+        start: usize,
+    ) -> Result<Option<Node>, TemplateError> {
+        let Some((Tok::Str(name), _)) = toks.first() else {
+            return Err(self.err(
+                start,
+                &format!("{{{{{kw}}}}}: expected a quoted template name"),
+            ));
+        };
+        let name = name.clone();
+        let rest = &toks[1..];
+        if kw == "define" && !rest.is_empty() {
+            return Err(self.err(start, "unexpected tokens after {{define}} name"));
+        }
+        if kw != "template" && self.depth > 0 {
+            return Err(self.err(start, &format!("{{{{{kw}}}}} must be at the top level")));
+        }
+        let pipe = if rest.is_empty() {
+            None
+        } else {
+            Some(self.pipeline(rest, start, false)?)
+        };
+        if kw != "template" {
+            // A definition's body sees only `$` (its own dot), never the caller's variables.
+            let vars = std::mem::replace(&mut self.vars, vec![String::new()]);
+            let range_depth = std::mem::take(&mut self.range_depth);
+            let (body, end) = self.list()?;
+            self.vars = vars;
+            self.range_depth = range_depth;
+            match end {
+                Some(("end", _)) => {}
+                Some((w, at)) => return Err(self.err(at, &format!("unexpected {{{{{w}}}}}"))),
+                None => return Err(self.err(self.src.len(), "unexpected EOF")),
+            }
+            self.defines.push((name.clone(), body));
+        }
+        if kw == "define" {
+            return Ok(None);
+        }
+        Ok(Some(Node::Template(name, pipe, line_col(self.src, start))))
     }
 
     fn pipeline(
@@ -666,7 +758,11 @@ impl Parser<'_> {
                     ) {
                         return Err(self.err(*at, &format!("unexpected <{name}> in command")));
                     }
-                    if !is_known_function(name) {
+                    let known = match self.dialect {
+                        Dialect::Rule => is_known_function(name),
+                        Dialect::Notify => is_known_notify_function(name),
+                    };
+                    if !known {
                         return Err(self.err(*at, &format!("function {name:?} not defined")));
                     }
                     Arg::Func(name.clone())
