@@ -8,6 +8,7 @@ pub mod engine;
 pub mod graphs;
 pub mod notifier;
 pub mod rule_files;
+pub mod stream;
 pub mod watcher;
 
 use std::fmt;

@@ -65,6 +65,8 @@ pub struct Metrics {
     pub alerts: Family<AlertStateLabels, Gauge>,
     /// Rule files that are broken right now.
     pub rule_file_errors: Gauge,
+    /// Points evaluated by stream rules.
+    pub rule_stream_evaluations: Counter,
 }
 
 /// Labels of the notification counter.
@@ -179,6 +181,12 @@ impl Metrics {
             "Rule files that are broken right now",
             rule_file_errors.clone(),
         );
+        let rule_stream_evaluations = Counter::default();
+        registry.register(
+            "rule_stream_evaluations",
+            "Points evaluated by stream rules (one per point per matching rule)",
+            rule_stream_evaluations.clone(),
+        );
         let build_info = Family::<BuildLabels, Gauge>::default();
         build_info
             .get_or_create(&BuildLabels {
@@ -201,6 +209,7 @@ impl Metrics {
             outbox,
             alerts,
             rule_file_errors,
+            rule_stream_evaluations,
         }
     }
 

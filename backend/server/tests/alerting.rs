@@ -233,6 +233,16 @@ async fn fires_and_resolves_with_hysteresis_and_shows_everywhere() {
         ),
         "{metrics}"
     );
+    // The rule ran on the stream path: every pushed point was evaluated as it arrived.
+    let stream_evaluations: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("pulsegrid_rule_stream_evaluations_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no stream evaluation counter in {metrics}"));
+    assert!(
+        stream_evaluations >= 3,
+        "{stream_evaluations} stream evaluations"
+    );
 }
 
 #[tokio::test]

@@ -318,32 +318,91 @@ impl StreamEval {
                 }
                 self.points.push_back((t, v));
                 self.sum += v;
-                while self.points.front().is_some_and(|f| f.0 <= cutoff) {
-                    if let Some((_, fv)) = self.points.pop_front() {
-                        self.sum -= fv;
-                        if let Some(&(_, nv)) = self.points.front() {
-                            self.increase -= counter_increase(fv, nv);
-                        }
-                    }
-                }
-                if self.points.is_empty() {
-                    // Nothing left to drift: start the running sums afresh.
-                    self.sum = 0.0;
-                    self.increase = 0.0;
-                }
-                let n = self.points.len() as f64;
-                match self.reduce.func {
-                    ReduceFn::Sum => Some(self.sum),
-                    ReduceFn::Avg => Some(self.sum / n),
-                    ReduceFn::Count => Some(n),
-                    _ => {
-                        let (ft, _) = *self.points.front()?;
-                        let secs = (t - ft) as f64 / 1000.0;
-                        (secs > 0.0).then(|| self.increase / secs)
-                    }
+                self.evict(cutoff);
+                self.window_value()
+            }
+        }
+    }
+
+    /// Drops the points at or before `cutoff` from the window's sums.
+    #[inline]
+    fn evict(&mut self, cutoff: i64) {
+        while self.points.front().is_some_and(|f| f.0 <= cutoff) {
+            if let Some((_, fv)) = self.points.pop_front() {
+                self.sum -= fv;
+                if let Some(&(_, nv)) = self.points.front() {
+                    self.increase -= counter_increase(fv, nv);
                 }
             }
         }
+        if self.points.is_empty() {
+            // Nothing left to drift: start the running sums afresh.
+            self.sum = 0.0;
+            self.increase = 0.0;
+        }
+    }
+
+    /// Sum, avg, count or rate of the points in the window.
+    #[inline]
+    fn window_value(&self) -> Option<f64> {
+        let n = self.points.len() as f64;
+        let (&(ft, _), &(lt, _)) = (self.points.front()?, self.points.back()?);
+        match self.reduce.func {
+            ReduceFn::Sum => Some(self.sum),
+            ReduceFn::Avg => Some(self.sum / n),
+            ReduceFn::Count => Some(n),
+            _ => {
+                let secs = (lt - ft) as f64 / 1000.0;
+                (secs > 0.0).then(|| self.increase / secs)
+            }
+        }
+    }
+
+    /// The reduced value at `now` without a new point: points that left the window are
+    /// dropped, so a series that stopped reporting ends with no value (`None`). For the
+    /// periodic evaluation of stream rules, between points.
+    pub fn value_at(&mut self, now: i64) -> Option<f64> {
+        let (lt, lv) = self.last?;
+        let Some(w) = self.reduce.window_ms else {
+            return Some(match self.reduce.func {
+                ReduceFn::Last => lv,
+                ReduceFn::Min | ReduceFn::Max => self.running,
+                ReduceFn::Sum => self.sum,
+                ReduceFn::Avg => self.sum / self.count as f64,
+                ReduceFn::Count => self.count as f64,
+                ReduceFn::Rate => {
+                    let (ft, _) = self.first?;
+                    let secs = (lt - ft) as f64 / 1000.0;
+                    if secs <= 0.0 {
+                        return None;
+                    }
+                    self.increase / secs
+                }
+            });
+        };
+        let cutoff = now - w;
+        match self.reduce.func {
+            ReduceFn::Last => (lt > cutoff).then_some(lv),
+            ReduceFn::Min | ReduceFn::Max => {
+                while self.mono.front().is_some_and(|f| f.0 <= cutoff) {
+                    self.mono.pop_front();
+                }
+                self.mono.front().map(|f| f.1)
+            }
+            _ => {
+                self.evict(cutoff);
+                self.window_value()
+            }
+        }
+    }
+
+    /// The verdict at `now` without a new point ([`Self::value_at`] judged); later points
+    /// report `changed` against it.
+    pub fn verdict_at(&mut self, now: i64) -> (Option<f64>, bool, bool) {
+        let value = self.value_at(now);
+        let (active, cleared) = judge(value, self.condition.as_ref(), self.clear.as_ref());
+        self.active = active;
+        (value, active, cleared)
     }
 }
 
@@ -481,6 +540,48 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Between points, the stream path agrees with the batch path at any time.
+    #[test]
+    fn value_at_ages_the_window() {
+        for text in [
+            "last",
+            "min",
+            "max",
+            "sum",
+            "avg",
+            "count",
+            "rate",
+            "min(25s)",
+            "max(25s)",
+            "sum(25s)",
+            "avg(25s)",
+            "count(25s)",
+            "rate(25s)",
+            "last(25s)",
+        ] {
+            let red = r(text);
+            let mut s = StreamEval::with(red, None, None);
+            for &(t, v) in &PTS {
+                s.on_point(t, v);
+            }
+            for now in [60_000, 70_000, 84_000, 86_000, 200_000] {
+                let got = s.value_at(now);
+                let want = reduce(&red, &PTS, now);
+                match (got, want) {
+                    (Some(g), Some(w)) => {
+                        assert!((g - w).abs() < 1e-9, "{text} at {now}: {g} vs {w}")
+                    }
+                    (g, w) => assert_eq!(g, w, "{text} at {now}"),
+                }
+            }
+        }
+        let mut s = StreamEval::with(r("max(10s)"), Condition::parse("> 8").ok(), None);
+        s.on_point(0, 9.0);
+        assert_eq!(s.verdict_at(5_000), (Some(9.0), true, false));
+        assert_eq!(s.verdict_at(10_000), (None, false, true));
+        assert!(s.on_point(11_000, 9.5).is_some_and(|u| u.changed));
     }
 
     #[test]

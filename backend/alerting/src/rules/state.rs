@@ -136,12 +136,29 @@ pub struct Transition {
     pub message: Option<String>,
 }
 
+/// One series' verdict on one point, for [`RuleState::process_series`].
+#[derive(Clone, Copy, Debug)]
+pub struct SeriesResult<'a> {
+    /// The series' labels.
+    pub labels: &'a Labels,
+    /// The reduced value.
+    pub value: f64,
+    /// Whether the condition holds.
+    pub active: bool,
+    /// Whether a firing instance may resolve.
+    pub cleared: bool,
+}
+
 /// The instances of one rule.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RuleState {
     fingerprint: u64,
     instances: BTreeMap<Labels, AlertInstance>,
     last_eval_ms: Option<i64>,
+    /// The rule-level labels (no-data and error instance), rendered once.
+    base: Labels,
+    /// Whether the rule-level instance exists (in the error or no-data state).
+    rule_level: bool,
 }
 
 /// A persisted [`RuleState`]: restorable after a restart.
@@ -160,6 +177,7 @@ impl RuleState {
     pub fn new(rule: &Rule) -> Self {
         RuleState {
             fingerprint: rule.fingerprint(),
+            base: base_labels(rule),
             ..Default::default()
         }
     }
@@ -194,7 +212,7 @@ impl RuleState {
         if snapshot.fingerprint != fingerprint {
             return RuleState::new(rule);
         }
-        RuleState {
+        let mut state = RuleState {
             fingerprint,
             instances: snapshot
                 .instances
@@ -202,7 +220,11 @@ impl RuleState {
                 .map(|i| (i.labels.clone(), i))
                 .collect(),
             last_eval_ms: snapshot.last_eval_ms,
-        }
+            base: base_labels(rule),
+            rule_level: false,
+        };
+        state.note_rule_level();
+        state
     }
 
     /// Applies one evaluation's results at `now_ms` and returns the transitions.
@@ -289,7 +311,62 @@ impl RuleState {
             inst.last_eval_ms = now_ms;
         }
         self.last_eval_ms = Some(now_ms);
+        self.note_rule_level();
         out
+    }
+
+    /// Applies one series' result, for stream rules evaluated on every arriving point: only
+    /// that series' instance (keyed `key`, its [`alert_key`]) steps, the others are left for the
+    /// next full [`Self::process`]. A result that is not active creates no instance.
+    /// Annotations are rendered when the instance changes state or has none yet, not on every
+    /// point. Returns the transitions and whether the instance exists afterwards (the caller
+    /// can skip inactive series that have none).
+    pub fn process_series(
+        &mut self,
+        rule: &Rule,
+        key: &Labels,
+        result: &SeriesResult<'_>,
+        now_ms: i64,
+    ) -> (Vec<Transition>, bool) {
+        let mut out = Vec::new();
+        if rule.kind == RuleKind::Recording {
+            return (out, false);
+        }
+        self.last_eval_ms = Some(now_ms);
+        // Data ends the rule-level error/no-data instance, as in `process`.
+        if self.rule_level {
+            self.rule_level = false;
+            if let Some(inst) = self.instances.remove(&self.base) {
+                out.push(transition(&inst, AlertState::Inactive, now_ms, None));
+            }
+        }
+        let inst = match self.instances.get_mut(key) {
+            Some(inst) => inst,
+            None if !result.active => return (out, false),
+            None => self
+                .instances
+                .entry(key.clone())
+                .or_insert_with(|| AlertInstance::new(key.clone())),
+        };
+        if matches!(inst.state, AlertState::NoData | AlertState::Error) {
+            return (out, true);
+        }
+        let holds = if inst.state == AlertState::Firing {
+            !result.cleared
+        } else {
+            result.active
+        };
+        inst.value = Some(result.value);
+        let before = out.len();
+        step(rule, inst, holds, now_ms, &mut out);
+        if holds && (out.len() > before || inst.annotations.is_empty()) {
+            inst.annotations = render_annotations(rule, result.labels, Some(result.value));
+        }
+        let kept = keep(inst, now_ms);
+        if !kept {
+            self.instances.remove(key);
+        }
+        (out, kept)
     }
 
     /// Records a failed evaluation: a rule-level instance in the `error` state carries the
@@ -314,7 +391,15 @@ impl RuleState {
         }
         inst.last_eval_ms = now_ms;
         self.last_eval_ms = Some(now_ms);
+        self.rule_level = true;
         out
+    }
+
+    fn note_rule_level(&mut self) {
+        self.rule_level = self
+            .instances
+            .get(&self.base)
+            .is_some_and(|i| matches!(i.state, AlertState::Error | AlertState::NoData));
     }
 }
 
@@ -444,12 +529,17 @@ fn base_labels(rule: &Rule) -> Labels {
     map.into_iter().collect()
 }
 
-/// An instance's labels: the series' (without `__name__`), then the rule's, rendered with the
-/// series' labels and value, then `alertname`, as Prometheus builds them.
+/// An instance's labels ([`alert_key`]) for one result.
 fn alert_labels(rule: &Rule, r: &EvalResult) -> Labels {
-    let data = TemplateData::new(&r.labels, r.value.unwrap_or(f64::NAN));
-    let mut map: BTreeMap<String, String> = r
-        .labels
+    alert_key(rule, &r.labels, r.value)
+}
+
+/// The labels of the alert instance a series' result belongs to: the series' labels (without
+/// `__name__`), then the rule's, rendered with the series' labels and value, then `alertname`,
+/// as Prometheus builds them. When [`labels_are_static`], the value does not matter.
+pub fn alert_key(rule: &Rule, series: &Labels, value: Option<f64>) -> Labels {
+    let data = TemplateData::new(series, value.unwrap_or(f64::NAN));
+    let mut map: BTreeMap<String, String> = series
         .iter()
         .filter(|(k, _)| *k != "__name__")
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -459,6 +549,14 @@ fn alert_labels(rule: &Rule, r: &EvalResult) -> Labels {
     }
     map.insert("alertname".into(), rule.name.clone());
     map.into_iter().collect()
+}
+
+/// Whether a rule's labels are plain text (no template action), so a series' [`alert_key`]
+/// can be kept instead of rendered for every value.
+pub fn labels_are_static(rule: &Rule) -> bool {
+    rule.label_templates
+        .iter()
+        .all(|(_, t)| !t.source().contains("{{"))
 }
 
 fn render_annotations(

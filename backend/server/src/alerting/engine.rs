@@ -1,11 +1,14 @@
 //! The rule engine: one task per rule, fed the way dashboards are fed.
 //!
-//! - A Pulsegrid rule (`source`, `query`, `reduce`, `condition`) subscribes to its query through
-//!   the live hub, so it shares the upstream query with any dashboard panel watching the same
-//!   thing, and it evaluates on every frame the hub delivers: on every arriving point for a
-//!   streamed source (the `pulsegrid` source, brokers), on every poll for a polled one. A tick
-//!   on the group interval evaluates too, so `for` timers and ageing windows advance without
-//!   new data.
+//! - A Pulsegrid alerting rule on ingested data (the `pulsegrid` source, a series selector) is a
+//!   stream rule: all of them share one subscription to the ingest stream ([`super::stream`]),
+//!   which evaluates every arriving point incrementally and steps only the alert instances it
+//!   can change. A tick on the group interval runs the full evaluation, so `for` timers and
+//!   ageing windows advance without new data.
+//! - Any other Pulsegrid rule (`source`, `query`, `reduce`, `condition`) subscribes to its
+//!   query through the live hub, so it shares the upstream query with any dashboard panel
+//!   watching the same thing, and it evaluates on every frame the hub delivers (every poll of
+//!   a polled source, every message of a broker) and on the tick.
 //! - A Prometheus rule (`expr`) runs an instant query on its group interval, as Prometheus does.
 //!
 //! Each evaluation goes through the rule's [`RuleState`]; its transitions are written to the
@@ -32,6 +35,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::rule_files::RuleDef;
+use super::stream::{StreamSet, stream_selector};
 use crate::clock::now_ms;
 
 /// Firing alerts are re-sent to the notifier this often (Prometheus' `resend-delay`).
@@ -112,6 +116,8 @@ struct Inner {
     restored: Mutex<BTreeMap<String, RuleStateSnapshot>>,
     external_url: String,
     shutdown: CancellationToken,
+    /// The stream rules and the task evaluating them on the ingest stream.
+    stream: Mutex<(Arc<StreamSet>, CancellationToken)>,
 }
 
 impl RuleEngine {
@@ -148,6 +154,7 @@ impl RuleEngine {
                 alerts,
                 rules: Mutex::new(BTreeMap::new()),
                 restored: Mutex::new(restored),
+                stream: Mutex::new((Arc::default(), shutdown.child_token())),
                 external_url,
                 shutdown,
             }),
@@ -171,6 +178,7 @@ impl RuleEngine {
         let now = now_ms();
         let mut resolved = Vec::new();
         let keys: Vec<String> = defs.iter().map(|d| d.key.clone()).collect();
+        let mut started = Vec::new();
         {
             let mut rules = self.inner.lock_rules();
             let mut old = std::mem::take(&mut *rules);
@@ -202,11 +210,17 @@ impl RuleEngine {
                     def,
                 });
                 rules.insert(entry.def.key.clone(), entry.clone());
-                tokio::spawn(run_rule(self.inner.clone(), entry));
+                started.push(entry);
             }
             for entry in old.into_values() {
                 resolved.extend(stop(&entry, now, &self.inner.external_url));
             }
+        }
+        // The stream rules get one router (rebuilt with the rule set, windows reloaded from the
+        // store) before the new rules' tasks start, so they know which path is theirs.
+        self.restart_stream();
+        for entry in started {
+            tokio::spawn(run_rule(self.inner.clone(), entry));
         }
         if !resolved.is_empty() {
             let _ = self.inner.alerts.send(resolved).await;
@@ -217,7 +231,64 @@ impl RuleEngine {
     }
 }
 
+impl RuleEngine {
+    fn restart_stream(&self) {
+        let inner = &self.inner;
+        let rules: Vec<(Arc<RuleEntry>, _)> = inner
+            .lock_rules()
+            .values()
+            .filter_map(|entry| {
+                let kind = source_of(inner, entry).map(|s| s.kind());
+                stream_selector(entry, kind).map(|sel| (entry.clone(), sel))
+            })
+            .collect();
+        let set = Arc::new(StreamSet::new(rules, &inner.ingest));
+        let cancel = inner.shutdown.child_token();
+        {
+            let mut stream = inner.stream.lock().unwrap_or_else(|p| p.into_inner());
+            stream.1.cancel();
+            *stream = (set.clone(), cancel.clone());
+        }
+        if set.is_empty() {
+            return;
+        }
+        let inner = inner.clone();
+        tokio::spawn(async move {
+            let shared: &Inner = &inner;
+            set.run(
+                &shared.ingest,
+                cancel,
+                |entry, transitions, now| async move {
+                    publish(shared, &entry, transitions, now, false).await;
+                },
+            )
+            .await;
+        });
+    }
+
+    /// Points evaluated by stream rules since the rule set last changed.
+    pub fn stream_evaluations(&self) -> u64 {
+        self.inner.stream_set().evaluations()
+    }
+}
+
+/// The datasource a Pulsegrid rule queries: its `source`, else the default one.
+fn source_of(inner: &Inner, entry: &RuleEntry) -> Option<Arc<dyn pulsegrid_connectors::Source>> {
+    match &entry.def.rule.source {
+        Some(uid) => inner.sources.get(uid),
+        None => inner.sources.default_source(),
+    }
+}
+
 impl Inner {
+    fn stream_set(&self) -> Arc<StreamSet> {
+        self.stream
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .0
+            .clone()
+    }
+
     fn lock_rules(&self) -> MutexGuard<'_, BTreeMap<String, Arc<RuleEntry>>> {
         self.rules.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -280,6 +351,9 @@ async fn run_rule(inner: Arc<Inner>, entry: Arc<RuleEntry>) {
         () = async {
             match &entry.def.rule.query {
                 QueryKind::PromQl { expr } => run_promql(&inner, &entry, expr).await,
+                QueryKind::Pulsegrid { .. } if inner.stream_set().contains(&entry.def.key) => {
+                    run_stream_ticks(&inner, &entry).await;
+                }
                 QueryKind::Pulsegrid { query, .. } => run_windowed(&inner, &entry, query).await,
             }
         } => {}
@@ -409,6 +483,20 @@ pub fn rule_target(kind: DatasourceKind, query: &str) -> Value {
     }
 }
 
+/// Stream rules: their points are evaluated by the stream set's task; this is the full
+/// evaluation on the group interval.
+async fn run_stream_ticks(inner: &Inner, entry: &RuleEntry) {
+    let mut tick = ticker(entry);
+    loop {
+        tick.tick().await;
+        let started = Instant::now();
+        let now = now_ms();
+        if let Some(results) = inner.stream_set().results_at(&entry.def.key, now) {
+            finish(inner, entry, Ok(results), now, started).await;
+        }
+    }
+}
+
 /// Pulsegrid rules: a hub subscription, evaluated on each frame and each tick.
 async fn run_windowed(inner: &Inner, entry: &RuleEntry, query: &str) {
     let rule = &entry.def.rule;
@@ -526,7 +614,7 @@ async fn finish(
         record(inner, entry, outcome, now, started).await;
         return;
     }
-    let (transitions, snapshot, alerts) = {
+    let transitions = {
         let mut rt = entry.runtime();
         let transitions = match &outcome {
             Ok(results) => {
@@ -542,8 +630,25 @@ async fn finish(
         };
         rt.last_eval_ms = Some(now);
         rt.eval_seconds = started.elapsed().as_secs_f64();
+        transitions
+    };
+    publish(inner, entry, transitions, now, true).await;
+}
+
+/// Persists a rule's transitions with its state, then sends the alerts they changed to the
+/// notifier (with `may_resend`, every firing alert when the resend delay has passed).
+async fn publish(
+    inner: &Inner,
+    entry: &RuleEntry,
+    transitions: Vec<Transition>,
+    now: i64,
+    may_resend: bool,
+) {
+    let def = &entry.def;
+    let (snapshot, alerts) = {
+        let mut rt = entry.runtime();
         let changed: Vec<&Labels> = transitions.iter().map(|t| &t.labels).collect();
-        let resend = now - rt.last_sent_ms >= RESEND_MS;
+        let resend = may_resend && now - rt.last_sent_ms >= RESEND_MS;
         let alerts: Vec<Alert> = rt
             .state
             .instances()
@@ -558,7 +663,7 @@ async fn finish(
             rt.last_sent_ms = now;
         }
         let snapshot = (!transitions.is_empty()).then(|| rt.state.snapshot());
-        (transitions, snapshot, alerts)
+        (snapshot, alerts)
     };
     if let Some(snapshot) = snapshot {
         persist(inner, def, &snapshot, &transitions, now).await;

@@ -124,8 +124,13 @@ impl RulesRuntime {
         last.stamp = Some(stamp);
     }
 
-    /// Sets the alert gauges from the rules' states.
-    fn update_gauges(&self) {
+    /// Sets the alert gauges from the rules' states, and counts stream evaluations.
+    fn update_gauges(&self, stream_seen: &mut u64) {
+        // The router restarts its count when the rule set changes.
+        let evaluations = self.engine.stream_evaluations();
+        let delta = evaluations.checked_sub(*stream_seen).unwrap_or(evaluations);
+        self.metrics.rule_stream_evaluations.inc_by(delta);
+        *stream_seen = evaluations;
         let mut counts: BTreeMap<&'static str, i64> =
             [("pending", 0), ("firing", 0), ("nodata", 0), ("error", 0)]
                 .into_iter()
@@ -156,13 +161,14 @@ impl RulesRuntime {
     pub fn spawn(self: Arc<Self>, shutdown: CancellationToken) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             let mut last_gc = 0;
+            let mut stream_seen = 0;
             loop {
                 tokio::select! {
                     () = shutdown.cancelled() => return,
                     () = tokio::time::sleep(POLL_EVERY) => {}
                 }
                 self.reload(false).await;
-                self.update_gauges();
+                self.update_gauges(&mut stream_seen);
                 let now = crate::clock::now_ms();
                 if now - last_gc >= SILENCE_GC_EVERY_MS {
                     last_gc = now;
