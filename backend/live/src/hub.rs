@@ -282,6 +282,54 @@ impl Hub {
         Ok(self.attach(topic))
     }
 
+    /// Joins a running topic of the same datasource and query whose window ends now and
+    /// covers at least `spec`'s window, whatever its step and legend (a dashboard panel's
+    /// topic), other than the topic `spec` itself would make. A rule watching a panel's query this way rides
+    /// the panel's upstream query instead of running its own. `None` when there is none.
+    pub fn join_covering(&self, spec: &QuerySpec) -> Option<Subscription> {
+        let source = self
+            .inner
+            .sources
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .resolve(spec.datasource.as_ref())?;
+        let now = now_ms();
+        let wanted = TimeRange::parse(&spec.from, &spec.to, now).ok()?;
+        let exact = canonical_target(&spec.target);
+        let target = query_identity(&exact);
+        let own_step = QueryRequest::new(Value::Null, wanted, spec.max_data_points, 0).interval_ms;
+        let mut topics = self.inner.lock_topics();
+        let (_, entry) = topics
+            .iter_mut()
+            .filter_map(|(key, entry)| match key {
+                TopicKey::Query {
+                    uid,
+                    target: t,
+                    from,
+                    to,
+                    step_ms,
+                    poll_only: false,
+                } if *uid == source.uid()
+                    && to == "now"
+                    && query_identity(t) == target
+                    && !(*t == exact
+                        && *from == spec.from
+                        && *to == spec.to
+                        && *step_ms == own_step) =>
+                {
+                    let range = TimeRange::parse(from, to, now).ok()?;
+                    (range.from_ms <= wanted.from_ms)
+                        .then_some((range.to_ms - range.from_ms, entry))
+                }
+                _ => None,
+            })
+            .min_by_key(|(span, _)| *span)?;
+        entry.subscribers += 1;
+        let topic = entry.topic.clone();
+        drop(topics);
+        Some(self.attach(topic))
+    }
+
     /// Watches an ingested or pushed stream; its initial window comes from the history.
     pub fn subscribe_stream(&self, stream: &str) -> Subscription {
         let key = TopicKey::Stream(stream.to_owned());
@@ -434,4 +482,18 @@ pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// A canonical target without what only changes how its series are named or edited
+/// (`legendFormat`, `editorMode`, `exemplar`): the same upstream query.
+fn query_identity(canonical: &str) -> String {
+    match serde_json::from_str::<Value>(canonical) {
+        Ok(Value::Object(mut map)) => {
+            for key in ["legendFormat", "editorMode", "exemplar"] {
+                map.remove(key);
+            }
+            canonical_target(&Value::Object(map))
+        }
+        _ => canonical.to_owned(),
+    }
 }

@@ -1,5 +1,6 @@
 //! A dashboard panel on a real Prometheus: 20 WebSocket clients watching the same panel cause
-//! one upstream query per refresh interval, counted by Prometheus itself.
+//! one upstream query per refresh interval, counted by Prometheus itself; an alert rule on the
+//! same query rides the panel's query instead of adding its own.
 
 mod common;
 
@@ -30,8 +31,9 @@ async fn query_range_count(prometheus: &PrometheusServer) -> f64 {
         .unwrap_or(0.0)
 }
 
-#[tokio::test]
-async fn twenty_clients_one_upstream_query_per_interval() {
+/// Prometheus, a dashboard with a panel on `up` refreshed every second, and the server
+/// (with `rules` as its rules directory, if given).
+fn start(rules: Option<&str>) -> (PrometheusServer, tempfile::TempDir, TestServer) {
     let prometheus = PrometheusServer::start(None).expect("start prometheus");
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("datasources.yaml");
@@ -54,11 +56,20 @@ async fn twenty_clients_one_upstream_query_per_interval() {
         .to_string(),
     )
     .unwrap();
-    let server = TestServer::builder()
+    let mut builder = TestServer::builder()
         .dashboards(&dashboards)
-        .env("PULSEGRID_DATASOURCES", ds.to_str().unwrap())
-        .start();
+        .env("PULSEGRID_DATASOURCES", ds.to_str().unwrap());
+    if let Some(rules) = rules {
+        let dir_rules = dir.path().join("alert-rules");
+        std::fs::create_dir(&dir_rules).unwrap();
+        std::fs::write(dir_rules.join("prom.yml"), rules).unwrap();
+        builder = builder.rules(&dir_rules);
+    }
+    (prometheus, dir, builder.start())
+}
 
+/// 20 clients subscribed to the panel, each past its first frame with data.
+async fn twenty_clients(server: &TestServer) -> Vec<Ws> {
     let url = format!("{}/api/live/ws", server.url.replace("http://", "ws://"));
     let mut sockets = Vec::new();
     for i in 0..20 {
@@ -91,6 +102,16 @@ async fn twenty_clients_one_upstream_query_per_interval() {
             }
         }
     }
+    sockets
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+#[tokio::test]
+async fn twenty_clients_one_upstream_query_per_interval() {
+    let (prometheus, _dir, server) = start(None);
+    let sockets = twenty_clients(&server).await;
     let before = query_range_count(&prometheus).await;
     tokio::time::sleep(Duration::from_secs(5)).await;
     let during = query_range_count(&prometheus).await - before;
@@ -101,5 +122,39 @@ async fn twenty_clients_one_upstream_query_per_interval() {
         (2.0..=8.0).contains(&during),
         "{during} upstream query_range calls in 5 s for 20 clients"
     );
+    drop(sockets);
+}
+
+/// A rule on the panel's query (same datasource and expression, its own legend aside) joins
+/// the panel's topic: with the rule evaluating every second and 20 clients watching, Prometheus
+/// still answers one `query_range` per second.
+#[tokio::test]
+async fn a_rule_on_a_panel_query_shares_its_upstream_query() {
+    let rules = "groups:\n  - name: prom\n    interval: 1s\n    rules:\n      - alert: PrometheusDown\n        source: prom\n        query: up\n        reduce: last\n        condition: '< 1'\n";
+    let (prometheus, _dir, server) = start(Some(rules));
+    let sockets = twenty_clients(&server).await;
+    // The rule started on its own query; it moves to the panel's on its next tick.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let before = query_range_count(&prometheus).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let during = query_range_count(&prometheus).await - before;
+    eprintln!("upstream query_range calls in 5 s with 20 clients and a rule: {during}");
+    assert!(
+        (2.0..=8.0).contains(&during),
+        "{during} upstream query_range calls in 5 s for 20 clients and a rule on the same query"
+    );
+    // And the rule does evaluate, on the shared frames.
+    let rules: Value = client()
+        .get(server.at("/api/v1/rules"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rule = &rules["data"]["groups"][0]["rules"][0];
+    assert_eq!(rule["health"], "ok", "{rule}");
+    assert_eq!(rule["state"], "inactive", "{rule}");
+    assert!(rule["lastEvaluation"].as_str().is_some(), "{rule}");
     drop(sockets);
 }

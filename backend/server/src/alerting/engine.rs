@@ -525,13 +525,18 @@ async fn run_windowed(inner: &Inner, entry: &RuleEntry, query: &str) {
             refresh_ms: Some(entry.def.interval_ms),
             poll_only: false,
         };
-        let mut sub = match inner.hub.subscribe_query(spec) {
-            Ok(sub) => sub,
-            Err(e) => {
-                tick.tick().await;
-                finish(inner, entry, Err(e.to_string()), now_ms(), Instant::now()).await;
-                continue;
-            }
+        // A dashboard panel already watching this query (over a window that covers the
+        // rule's) is joined rather than queried a second time.
+        let (mut sub, mut own) = match inner.hub.join_covering(&spec) {
+            Some(sub) => (sub, false),
+            None => match inner.hub.subscribe_query(spec.clone()) {
+                Ok(sub) => (sub, true),
+                Err(e) => {
+                    tick.tick().await;
+                    finish(inner, entry, Err(e.to_string()), now_ms(), Instant::now()).await;
+                    continue;
+                }
+            },
         };
         let mut window = Window::default();
         let mut trouble: Option<String> = None;
@@ -565,7 +570,16 @@ async fn run_windowed(inner: &Inner, entry: &RuleEntry, query: &str) {
                         true
                     }
                 },
-                _ = tick.tick() => loaded || trouble.is_some(),
+                _ = tick.tick() => {
+                    // A panel opened on the same query since: share its upstream query (its
+                    // first frame replaces the window); this topic stops if nobody else
+                    // watches it.
+                    if own && let Some(shared) = inner.hub.join_covering(&spec) {
+                        sub = shared;
+                        own = false;
+                    }
+                    loaded || trouble.is_some()
+                }
             };
             if !evaluate_now {
                 continue;
