@@ -244,7 +244,7 @@ async fn dispatch_loop(
     }
 }
 
-/// Writes the notifications to the outbox, one item per integration, then their log entries.
+/// Writes the notifications to the outbox, one item per integration, with their log entries.
 async fn enqueue(
     inner: &Inner,
     notifications: &[Notification],
@@ -276,10 +276,11 @@ async fn enqueue(
             });
         }
     }
-    if !items.is_empty() {
-        inner.store.enqueue_notifications(&items).await?;
-    }
-    inner.store.put_notify_log(&logs).await?;
+    // One commit for the outbox items and their log entries, before anything is sent.
+    inner
+        .store
+        .enqueue_notifications_with_log(&items, &logs)
+        .await?;
     Ok(())
 }
 

@@ -2,8 +2,8 @@
 //! notified (which alerts, firing or resolved, when). The dedup stage reads it so a restart
 //! neither sends the same notification twice nor forgets a resolved one.
 
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use crate::{Result, Store};
 
@@ -26,26 +26,27 @@ impl Store {
         if entries.is_empty() {
             return Ok(());
         }
-        // Rows are locked in key order, so concurrent writers cannot deadlock.
-        let mut sorted: Vec<&StoredNotifyLog> = entries.iter().collect();
-        sorted.sort_by(|a, b| (&a.receiver, &a.group_key).cmp(&(&b.receiver, &b.group_key)));
         let mut tx = self.pool.begin().await?;
-        for entry in sorted {
-            sqlx::query(
-                "INSERT INTO notify_log (receiver, group_key, body, updated_at) \
-                 VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (receiver, group_key) DO UPDATE SET body = excluded.body, \
-                 updated_at = excluded.updated_at",
-            )
-            .bind(&entry.receiver)
-            .bind(&entry.group_key)
-            .bind(&entry.body)
-            .bind(entry.updated_at_ms)
-            .execute(&mut *tx)
-            .await?;
-        }
+        write_notify_log(&mut tx, entries).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Writes outbox items and the log entries of the same notifications in one transaction
+    /// (one commit before anything is sent); returns the items' ids.
+    pub async fn enqueue_notifications_with_log(
+        &self,
+        items: &[super::NewOutboxItem],
+        entries: &[StoredNotifyLog],
+    ) -> Result<Vec<i64>> {
+        if items.is_empty() && entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.pool.begin().await?;
+        let ids = super::outbox::write_outbox_items(&mut tx, items).await?;
+        write_notify_log(&mut tx, entries).await?;
+        tx.commit().await?;
+        Ok(ids)
     }
 
     /// Every log entry, by receiver and group key.
@@ -77,4 +78,26 @@ fn notify_log_from_row(row: &AnyRow) -> Result<StoredNotifyLog> {
         body: row.try_get("body")?,
         updated_at_ms: row.try_get("updated_at")?,
     })
+}
+
+/// Inserts or replaces log entries by receiver and group key.
+async fn write_notify_log(conn: &mut AnyConnection, entries: &[StoredNotifyLog]) -> Result<()> {
+    // Rows are locked in key order, so concurrent writers cannot deadlock.
+    let mut sorted: Vec<&StoredNotifyLog> = entries.iter().collect();
+    sorted.sort_by(|a, b| (&a.receiver, &a.group_key).cmp(&(&b.receiver, &b.group_key)));
+    for entry in sorted {
+        sqlx::query(
+            "INSERT INTO notify_log (receiver, group_key, body, updated_at) \
+             VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (receiver, group_key) DO UPDATE SET body = excluded.body, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(&entry.receiver)
+        .bind(&entry.group_key)
+        .bind(&entry.body)
+        .bind(entry.updated_at_ms)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }

@@ -6,8 +6,8 @@
 //! to a pending row, so of two senders that raced for one row, only one moves it, and a late
 //! retry never revives a delivered row. Settled rows stay visible until pruned.
 
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use super::{Conditions, list_limit};
 use crate::{Result, Store, changed};
@@ -102,24 +102,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut tx = self.pool.begin().await?;
-        let mut ids = Vec::with_capacity(items.len());
-        for item in items {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO notification_outbox \
-                 (receiver, integration, group_key, body, status, attempts, next_attempt_at, \
-                 created_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $7) RETURNING id",
-            )
-            .bind(&item.receiver)
-            .bind(&item.integration)
-            .bind(&item.group_key)
-            .bind(&item.body)
-            .bind(OutboxItem::PENDING)
-            .bind(item.next_attempt_at_ms)
-            .bind(item.created_at_ms)
-            .fetch_one(&mut *tx)
-            .await?;
-            ids.push(id);
-        }
+        let ids = write_outbox_items(&mut tx, items).await?;
         tx.commit().await?;
         Ok(ids)
     }
@@ -299,4 +282,30 @@ fn outbox_item_from_row(row: &AnyRow) -> Result<OutboxItem> {
         delivered_at_ms: row.try_get("delivered_at")?,
         failed_at_ms: row.try_get("failed_at")?,
     })
+}
+
+/// Inserts pending items; returns their ids in order.
+pub(super) async fn write_outbox_items(
+    conn: &mut AnyConnection,
+    items: &[NewOutboxItem],
+) -> Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(items.len());
+    for item in items {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO notification_outbox \
+             (receiver, integration, group_key, body, status, attempts, next_attempt_at, \
+             created_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $7) RETURNING id",
+        )
+        .bind(&item.receiver)
+        .bind(&item.integration)
+        .bind(&item.group_key)
+        .bind(&item.body)
+        .bind(OutboxItem::PENDING)
+        .bind(item.next_attempt_at_ms)
+        .bind(item.created_at_ms)
+        .fetch_one(&mut *conn)
+        .await?;
+        ids.push(id);
+    }
+    Ok(ids)
 }

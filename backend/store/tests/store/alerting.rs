@@ -322,7 +322,22 @@ pub(crate) async fn notify_log_is_put_replaced_listed_and_pruned(db: TestDb) {
     assert_eq!(store.prune_notify_log(3_000).await.expect("prune"), 1);
     assert_eq!(
         store.list_notify_log().await.expect("list"),
-        [email_b, slack_b2]
+        [email_b.clone(), slack_b2]
+    );
+
+    // Outbox items and their log entries in one transaction.
+    let slack_b3 = notify_log("slack", "g-b", 5_000);
+    let ids = store
+        .enqueue_notifications_with_log(
+            &[notification("slack", "webhook[0]", 5_000)],
+            std::slice::from_ref(&slack_b3),
+        )
+        .await
+        .expect("enqueue with log");
+    assert_eq!(super::outbox::ids_of_due(&store).await, ids);
+    assert_eq!(
+        store.list_notify_log().await.expect("list"),
+        [email_b, slack_b3]
     );
 }
 
