@@ -42,6 +42,15 @@ def serve_with_auth(host, port):
     while True:
         time.sleep(3600)
 
+def serve_implicit_tls(host, port, cert, key):
+    """SMTP inside TLS from the first byte (port 465, "smtps")."""
+    import ssl
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    Controller(Handler(), hostname=host, port=port, ssl_context=ctx).start()
+    while True:
+        time.sleep(3600)
+
 class Handler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith('reject'):
@@ -123,6 +132,26 @@ impl SmtpServer {
         })
     }
 
+    /// SMTP inside TLS (Alertmanager and Pulsegrid use it on port 465) with a fresh
+    /// self-signed certificate, on `addr`.
+    fn start_implicit_tls(addr: SocketAddr) -> Self {
+        let certs = tempfile::tempdir().unwrap();
+        let (cert, key) = self_signed(certs.path());
+        let server = Self::launch_at(addr, |addr| {
+            let mut command = Command::new(PYTHON);
+            command.arg("-c").arg(format!(
+                "import pulsegrid_smtp_handler as h; h.serve_implicit_tls('{}', {}, '{}', '{}')",
+                addr.ip(),
+                addr.port(),
+                cert.display(),
+                key.display()
+            ));
+            command
+        });
+        drop(certs);
+        server
+    }
+
     fn spawn(extra: &[&std::ffi::OsStr]) -> Self {
         Self::launch(|addr| {
             let mut command = Command::new(PYTHON);
@@ -135,11 +164,14 @@ impl SmtpServer {
     }
 
     fn launch(command: impl FnOnce(SocketAddr) -> Command) -> Self {
+        Self::launch_at(free_addr(), command)
+    }
+
+    fn launch_at(addr: SocketAddr, command: impl FnOnce(SocketAddr) -> Command) -> Self {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("pulsegrid_smtp_handler.py"), HANDLER).unwrap();
         let out = dir.path().join("out");
         std::fs::create_dir(&out).unwrap();
-        let addr = free_addr();
         let child = command(addr)
             .env("PYTHONPATH", dir.path())
             .env("PULSEGRID_SMTP_OUT", &out)
@@ -423,6 +455,34 @@ async fn starttls_with_a_self_signed_certificate() {
         .unwrap_err();
     assert_eq!(err.kind, NotifyErrorKind::Smtp(530), "{err}");
     assert!(!err.is_retryable());
+    assert_eq!(server.messages().len(), 1);
+}
+
+/// Port 465 is SMTP inside TLS from the first byte (Alertmanager's rule): delivered with
+/// `insecure_skip_verify` to a self-signed certificate, a TLS error without it. The server
+/// listens on port 465 of a random loopback address (127.x.y.z), which needs root.
+#[tokio::test]
+async fn implicit_tls_on_port_465() {
+    let ip = std::net::Ipv4Addr::new(127, 46, (std::process::id() % 250) as u8 + 1, 5);
+    let addr = SocketAddr::from((ip, 465));
+    if let Err(e) = TcpListener::bind(addr) {
+        eprintln!("skipping: cannot listen on {addr} ({e}); port 465 needs root");
+        return;
+    }
+    let server = SmtpServer::start_implicit_tls(addr);
+
+    let mut c = config(addr, "team@example.org");
+    c.tls_insecure_skip_verify = true;
+    receiver(c).send(&notification()).await.unwrap();
+    let messages = server.messages();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0]["rcpt_tos"][0], "team@example.org");
+
+    let err = receiver(config(addr, "team@example.org"))
+        .send(&notification())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, NotifyErrorKind::Tls, "{err}");
     assert_eq!(server.messages().len(), 1);
 }
 
