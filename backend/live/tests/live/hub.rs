@@ -43,6 +43,40 @@ async fn identical_queries_share_one_topic() {
     assert_eq!((hub.stats().topics, hub.stats().subscribers), (0, 0));
 }
 
+/// A rule's query joins a panel's topic on the same query whose window covers its own, even
+/// with another legend and step; never a narrower window, another query, or its own topic.
+#[tokio::test]
+async fn a_covering_topic_is_joined() {
+    let source = Arc::new(PollSource::new("poll"));
+    let hub = hub_with(vec![source.clone()], test_config());
+    let rule = spec(json!({"expr": "up"}));
+    assert!(hub.join_covering(&rule).is_none(), "nothing to join yet");
+    let own = hub.subscribe_query(rule.clone()).unwrap();
+    assert!(hub.join_covering(&rule).is_none(), "not its own topic");
+
+    let mut narrow = spec(json!({"expr": "up", "legendFormat": "{{job}}"}));
+    narrow.from = "now-1m".into();
+    let _narrow = hub.subscribe_query(narrow).unwrap();
+    let mut other = spec(json!({"expr": "down"}));
+    other.from = "now-1h".into();
+    let _other = hub.subscribe_query(other).unwrap();
+    assert!(
+        hub.join_covering(&rule).is_none(),
+        "narrower or other queries"
+    );
+
+    let mut panel = spec(json!({"refId": "A", "expr": "up", "legendFormat": "{{job}}"}));
+    panel.from = "now-1h".into();
+    panel.max_data_points = 1_000;
+    let _panel = hub.subscribe_query(panel).unwrap();
+    assert_eq!(hub.stats().topics, 4);
+    let joined = hub.join_covering(&rule).expect("joins the panel's topic");
+    drop(own);
+    assert_eq!(hub.stats().topics, 3, "the rule's own topic ended");
+    assert_eq!(hub.stats().subscribers, 4);
+    drop(joined);
+}
+
 /// Unknown datasources and unreadable ranges are refused up front.
 #[tokio::test]
 async fn bad_specs_are_refused() {
