@@ -504,25 +504,28 @@ mod tests {
         );
     }
 
+    /// Every reduction, with and without a window.
+    const REDUCES: [&str; 14] = [
+        "last",
+        "min",
+        "max",
+        "sum",
+        "avg",
+        "count",
+        "rate",
+        "min(25s)",
+        "max(25s)",
+        "sum(25s)",
+        "avg(25s)",
+        "count(25s)",
+        "rate(25s)",
+        "last(25s)",
+    ];
+
     /// The stream path agrees with the batch path on every point.
     #[test]
     fn stream_matches_batch() {
-        for text in [
-            "last",
-            "min",
-            "max",
-            "sum",
-            "avg",
-            "count",
-            "rate",
-            "min(25s)",
-            "max(25s)",
-            "sum(25s)",
-            "avg(25s)",
-            "count(25s)",
-            "rate(25s)",
-            "last(25s)",
-        ] {
+        for text in REDUCES {
             let red = r(text);
             let mut s = StreamEval::with(
                 red,
@@ -545,22 +548,7 @@ mod tests {
     /// Between points, the stream path agrees with the batch path at any time.
     #[test]
     fn value_at_ages_the_window() {
-        for text in [
-            "last",
-            "min",
-            "max",
-            "sum",
-            "avg",
-            "count",
-            "rate",
-            "min(25s)",
-            "max(25s)",
-            "sum(25s)",
-            "avg(25s)",
-            "count(25s)",
-            "rate(25s)",
-            "last(25s)",
-        ] {
+        for text in REDUCES {
             let red = r(text);
             let mut s = StreamEval::with(red, None, None);
             for &(t, v) in &PTS {

@@ -8,29 +8,15 @@ use super::TemplateData;
 use super::exec::{SampleValue, Value};
 use super::gofmt::{format_value, go_type, sprintf};
 
-/// Every function name Prometheus 2.42's templates know; others fail at parse time, as in
-/// promtool.
+/// Go's text/template builtins: every template knows them.
+pub(crate) const GO_BUILTINS: &[&str] = &[
+    "and", "call", "html", "index", "slice", "js", "len", "not", "or", "print", "printf",
+    "println", "urlquery", "eq", "ge", "gt", "le", "lt", "ne",
+];
+
+/// The function names Prometheus 2.42's templates add to Go's; others fail at parse time, as
+/// in promtool.
 const KNOWN: &[&str] = &[
-    // Go text/template builtins.
-    "and",
-    "call",
-    "html",
-    "index",
-    "slice",
-    "js",
-    "len",
-    "not",
-    "or",
-    "print",
-    "printf",
-    "println",
-    "urlquery",
-    "eq",
-    "ge",
-    "gt",
-    "le",
-    "lt",
-    "ne",
     // Prometheus.
     "query",
     "first",
@@ -60,7 +46,7 @@ const KNOWN: &[&str] = &[
 ];
 
 pub(crate) fn is_known_function(name: &str) -> bool {
-    KNOWN.contains(&name)
+    GO_BUILTINS.contains(&name) || KNOWN.contains(&name)
 }
 
 type R = Result<Value, String>;

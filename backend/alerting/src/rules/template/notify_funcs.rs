@@ -8,27 +8,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::exec::Value;
 use super::notify_values::go_type;
 
-/// Go's builtins and Alertmanager's functions: the names a notification template may call.
+/// Alertmanager's functions, which notification templates may call beside Go's builtins.
 const KNOWN: &[&str] = &[
-    "and",
-    "call",
-    "html",
-    "index",
-    "slice",
-    "js",
-    "len",
-    "not",
-    "or",
-    "print",
-    "printf",
-    "println",
-    "urlquery",
-    "eq",
-    "ge",
-    "gt",
-    "le",
-    "lt",
-    "ne",
     "toUpper",
     "toLower",
     "title",
@@ -48,7 +29,7 @@ const KNOWN: &[&str] = &[
 ];
 
 pub(crate) fn is_known_notify_function(name: &str) -> bool {
-    KNOWN.contains(&name)
+    super::funcs::GO_BUILTINS.contains(&name) || KNOWN.contains(&name)
 }
 
 type R = Result<Value, String>;
