@@ -8,7 +8,8 @@
 //! O(1). The state machine only runs for a point that can change an alert: its condition
 //! holds, or the series already has an alert instance. A periodic full evaluation
 //! ([`StreamRouter::results_at`]) ages the windows between points for `for` timers, series that
-//! stopped reporting, and no-data.
+//! stopped reporting, and no-data; [`StreamRouter::prune`] then forgets series no rule has a
+//! use for, so memory follows the live series, not every series ever seen.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -54,7 +55,9 @@ struct RouteRule {
     selector: SeriesSelector,
     reduce: Reduce,
     static_key: bool,
-    slots: Vec<Slot>,
+    /// Slots by index; `None` once pruned, its index kept in `free` for reuse.
+    slots: Vec<Option<Slot>>,
+    free: Vec<u32>,
 }
 
 /// One series of one rule.
@@ -109,6 +112,7 @@ impl StreamRouter {
             selector,
             reduce,
             slots: Vec::new(),
+            free: Vec::new(),
         });
         self.routes.clear();
         Some(id)
@@ -166,7 +170,9 @@ impl StreamRouter {
         };
         for &(id, slot) in to.iter() {
             let rule = &mut rules[id as usize];
-            let s = &mut rule.slots[slot as usize];
+            let Some(s) = rule.slots[slot as usize].as_mut() else {
+                continue;
+            };
             for (&t, &v) in t.iter().zip(v) {
                 if v.is_nan() {
                     continue;
@@ -210,7 +216,9 @@ impl StreamRouter {
         let Some(slot) = self.slot_of(id, name, labels) else {
             return;
         };
-        let s = &mut self.rules[id as usize].slots[slot as usize];
+        let Some(s) = self.rules[id as usize].slots[slot as usize].as_mut() else {
+            return;
+        };
         s.tracked = true;
         for (&t, &v) in t.iter().zip(v) {
             if !v.is_nan() {
@@ -227,6 +235,7 @@ impl StreamRouter {
         };
         rule.slots
             .iter_mut()
+            .flatten()
             .filter_map(|s| {
                 let (value, active, cleared) = s.eval.verdict_at(now);
                 s.tracked = value.is_some();
@@ -262,17 +271,23 @@ impl StreamRouter {
         let mut to = Vec::with_capacity(candidates.len());
         for id in candidates {
             let rule = &mut self.rules[id as usize];
-            let slot = rule.slots.len() as u32;
-            rule.slots.push(Slot {
+            let (condition, clear) = condition_of(&rule.def);
+            let new = Slot {
                 labels: labels.clone(),
                 key: None,
-                eval: StreamEval::with(
-                    rule.reduce,
-                    condition_of(&rule.def).0,
-                    condition_of(&rule.def).1,
-                ),
+                eval: StreamEval::with(rule.reduce, condition, clear),
                 tracked: false,
-            });
+            };
+            let slot = match rule.free.pop() {
+                Some(free) => {
+                    rule.slots[free as usize] = Some(new);
+                    free
+                }
+                None => {
+                    rule.slots.push(Some(new));
+                    (rule.slots.len() - 1) as u32
+                }
+            };
             to.push((id, slot));
         }
         let list = self.routes.entry(hash).or_default();
@@ -282,6 +297,41 @@ impl StreamRouter {
             to: to.into_boxed_slice(),
         });
         (hash, list.len() - 1)
+    }
+
+    /// Forgets the series that no rule has a use for at `now`: none of their points is left in
+    /// any matching rule's window and none has an alert instance. Their evaluators and routes
+    /// are freed (a series that comes back starts afresh), so series that stop reporting do not
+    /// hold memory. Returns how many series were forgotten.
+    pub fn prune(&mut self, now: i64) -> usize {
+        let Self { rules, routes, .. } = self;
+        let mut forgotten = 0;
+        routes.retain(|_, list| {
+            list.retain(|r| {
+                let idle = r.to.iter().all(|&(id, slot)| {
+                    rules[id as usize].slots[slot as usize]
+                        .as_mut()
+                        .is_none_or(|s| !s.tracked && s.eval.value_at(now).is_none())
+                });
+                if idle {
+                    for &(id, slot) in r.to.iter() {
+                        let rule = &mut rules[id as usize];
+                        if rule.slots[slot as usize].take().is_some() {
+                            rule.free.push(slot);
+                        }
+                    }
+                    forgotten += 1;
+                }
+                !idle
+            });
+            !list.is_empty()
+        });
+        forgotten
+    }
+
+    /// Series the router knows (has routes for).
+    pub fn series(&self) -> usize {
+        self.routes.values().map(Vec::len).sum()
     }
 
     fn slot_of(&mut self, id: RuleId, name: &str, labels: &Labels) -> Option<u32> {

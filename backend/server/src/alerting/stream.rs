@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use pulsegrid_alerting::rules::{
     EvalResult, QueryKind, RuleId, RuleKind, StreamRouter, Transition, lookback_ms,
@@ -20,6 +21,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::engine::RuleEntry;
 use crate::clock::now_ms;
+
+/// How often series that no rule has a use for any more are forgotten.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 /// The stream rules of one configuration and their router.
 #[derive(Debug, Default)]
@@ -111,6 +115,7 @@ impl StreamSet {
             return;
         }
         let mut batches = ingest.subscribe();
+        let mut pruned = Instant::now();
         loop {
             let batch = tokio::select! {
                 () = cancel.cancelled() => return,
@@ -131,6 +136,11 @@ impl StreamSet {
             let mut out: BTreeMap<RuleId, Vec<Transition>> = BTreeMap::new();
             {
                 let mut router = self.lock();
+                if pruned.elapsed() >= PRUNE_EVERY {
+                    pruned = Instant::now();
+                    let forgotten = router.prune(now);
+                    tracing::debug!(forgotten, "stream rules forgot series that stopped");
+                }
                 for s in &batch.series {
                     router.on_points(&s.name, &s.labels, &s.t, &s.v, &mut |v| {
                         let mut rt = self.entries[v.rule as usize].runtime();

@@ -155,3 +155,37 @@ fn promql_rules_are_not_stream_rules() {
     );
     assert!(router.is_empty());
 }
+
+#[test]
+fn series_that_stopped_are_forgotten() {
+    let def = rule("    query: p\n    reduce: max(10s)\n    condition: '> 8'\n");
+    let mut router = StreamRouter::new();
+    let id = router.add(def.clone(), sel("p")).expect("rule");
+    let mut state = RuleState::new(&def);
+    let (quiet, loud) = (labels(&[("site", "q")]), labels(&[("site", "l")]));
+    feed(&mut router, &mut state, "p", &quiet, 1_000, 1.0);
+    feed(&mut router, &mut state, "p", &loud, 1_000, 9.0);
+    assert_eq!(router.series(), 2);
+    // Within the window nothing goes.
+    assert_eq!(router.prune(5_000), 0);
+    // After it, the quiet series goes; the loud one has a firing instance and stays.
+    assert_eq!(router.prune(20_000), 1);
+    assert_eq!(router.series(), 1);
+    // Once resolved and retained no longer, it goes too.
+    let tr = state.process(&def, &router.results_at(id, 20_000), 20_000);
+    assert_eq!(states(&tr), [(AlertState::Firing, AlertState::Resolved)]);
+    // (kept for its retention and its last 10 evaluations, which remember it was active).
+    let later = 20_000 + crate::rules::state::RESOLVED_RETENTION_MS;
+    for tick in 0..crate::rules::state::FLAP_WINDOW {
+        let now = later + i64::from(tick);
+        state.process(&def, &router.results_at(id, now), now);
+    }
+    assert_eq!(state.instances().count(), 0);
+    let later = later + 100;
+    assert_eq!(router.prune(later), 1);
+    assert_eq!(router.series(), 0);
+    // A series that comes back reuses a freed slot and starts afresh.
+    let tr = feed(&mut router, &mut state, "p", &quiet, later + 1, 9.5);
+    assert_eq!(states(&tr), [(AlertState::Inactive, AlertState::Firing)]);
+    assert_eq!(router.series(), 1);
+}
