@@ -444,6 +444,25 @@ impl Subscription {
         }
     }
 
+    /// Hands everything not handed out yet to `push`, in order (the first window, then what
+    /// arrived since), and keeps only the guard that counts the topic as watched. The topic
+    /// holds its lock meanwhile ([`Topic::add_inbox`]), so nothing is missed or doubled.
+    pub(crate) fn drain(mut self, push: &mut dyn FnMut(LiveEvent)) -> WatchGuard {
+        while let Some(event) = self.initial.pop() {
+            push(event);
+        }
+        loop {
+            match self.rx.try_recv() {
+                Ok(event) => push(event),
+                Err(broadcast::error::TryRecvError::Lagged(missed)) => {
+                    push(LiveEvent::Lagged { missed });
+                }
+                Err(_) => break,
+            }
+        }
+        WatchGuard { _guard: self.guard }
+    }
+
     /// The topic's current window, to resync after [`LiveEvent::Lagged`].
     pub fn snapshot(&self) -> Option<Snapshot> {
         self.guard.topic.snapshot()
@@ -452,6 +471,13 @@ impl Subscription {
     pub(crate) fn topic(&self) -> Arc<Topic> {
         self.guard.topic.clone()
     }
+}
+
+/// Keeps a topic counted as watched (the rest of a [`Subscription`] after
+/// [`Subscription::drain`]).
+#[derive(Debug)]
+pub(crate) struct WatchGuard {
+    _guard: SubscriberGuard,
 }
 
 #[derive(Debug)]

@@ -11,6 +11,7 @@
 
 pub mod error;
 pub mod hub;
+mod inbox;
 pub mod topic;
 mod upstream;
 mod window;

@@ -13,6 +13,7 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use crate::hub::Counters;
+use crate::inbox::Inbox;
 use crate::window::{self, PollDiff};
 
 /// What identifies a topic: equal keys share one upstream task.
@@ -83,6 +84,8 @@ pub(crate) struct Topic {
     pub(crate) key: TopicKey,
     pub(crate) cancel: CancellationToken,
     tx: broadcast::Sender<LiveEvent>,
+    /// Connections' inboxes and their subscription tags: each event is pushed to them too.
+    inboxes: Mutex<Vec<(Arc<Inbox>, u64)>>,
     state: Mutex<TopicState>,
     counters: Arc<Counters>,
 }
@@ -118,6 +121,7 @@ impl Topic {
             key,
             cancel: CancellationToken::new(),
             tx,
+            inboxes: Mutex::new(Vec::new()),
             state: Mutex::new(state),
             counters,
         }
@@ -163,10 +167,39 @@ impl Topic {
         snapshot_locked(&mut self.lock())
     }
 
+    /// Sends to the broadcast receivers and the inboxes; callers hold the state lock, so
+    /// events go out in order and [`Self::add_inbox`] sees none half-sent.
     fn send(&self, event: LiveEvent) {
         self.counters.frame_published();
+        for (inbox, tag) in self.lock_inboxes().iter() {
+            inbox.push(*tag, event.clone());
+        }
         // No receivers is fine: the last subscriber may be leaving right now.
         let _ = self.tx.send(event);
+    }
+
+    fn lock_inboxes(&self) -> MutexGuard<'_, Vec<(Arc<Inbox>, u64)>> {
+        self.inboxes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Registers `inbox` for events under `tag`, after `drain` has handed it what a
+    /// subscription still held; no event is published in between.
+    pub(crate) fn add_inbox<T>(
+        &self,
+        inbox: &Arc<Inbox>,
+        tag: u64,
+        drain: impl FnOnce(&mut dyn FnMut(LiveEvent)) -> T,
+    ) -> T {
+        let _state = self.lock();
+        let out = drain(&mut |event| inbox.push(tag, event));
+        self.lock_inboxes().push((inbox.clone(), tag));
+        out
+    }
+
+    /// Stops delivering to `inbox` under `tag`.
+    pub(crate) fn remove_inbox(&self, inbox: &Arc<Inbox>, tag: u64) {
+        self.lock_inboxes()
+            .retain(|(i, t)| !(Arc::ptr_eq(i, inbox) && *t == tag));
     }
 
     /// Replaces the whole window and tells subscribers.

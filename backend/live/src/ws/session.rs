@@ -10,7 +10,6 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
-use futures_util::stream::{AbortHandle, Abortable, BoxStream, SelectAll};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
@@ -20,11 +19,15 @@ use super::protocol::{ClientOp, FramePrefix, Watch, error_frame, parse_client_op
 use super::queries::query_specs;
 use super::{MAX_SUBSCRIPTIONS, PanelResolver};
 use crate::hub::{Hub, Subscription};
-use crate::topic::{LiveEvent, Topic};
+use crate::inbox::{Inbox, InboxSubscription};
+use crate::topic::LiveEvent;
 
 /// Messages the session queues from ready topic events before it writes and flushes them
 /// together. Bounded so one busy connection cannot hold a worker for long.
 const WRITE_BATCH: usize = 32;
+
+/// A subscription's topics are tagged `slot << TAG_BITS | index` in the connection's inbox.
+const TAG_BITS: u32 = 16;
 
 /// A topic event tagged with the subscription slot and the topic's index in it.
 #[derive(Debug)]
@@ -39,13 +42,13 @@ struct Sub {
     id: String,
     prefix: FramePrefix,
     topics: Vec<TopicSlot>,
-    aborts: Vec<AbortHandle>,
     /// Frames were dropped or missed: send a replace once the socket drains.
     resync: bool,
 }
 
 struct TopicSlot {
-    topic: Arc<Topic>,
+    /// Delivers the topic's events to the connection's inbox until dropped.
+    link: InboxSubscription,
     /// The highest sequence number the client has (events up to it are skipped).
     seen: u64,
 }
@@ -62,7 +65,7 @@ pub(super) struct Session {
     socket: WebSocket,
     hub: Hub,
     resolver: Arc<dyn PanelResolver>,
-    events: SelectAll<BoxStream<'static, Tagged>>,
+    inbox: Arc<Inbox>,
     subs: HashMap<u64, Sub>,
     slots: HashMap<String, u64>,
     next_slot: u64,
@@ -89,11 +92,12 @@ impl Session {
         let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let queue = hub.config().client_queue;
+        let inbox = Inbox::new(hub.config().topic_capacity.saturating_mul(4));
         Session {
             socket,
             hub,
             resolver,
-            events: SelectAll::new(),
+            inbox,
             subs: HashMap::new(),
             slots: HashMap::new(),
             next_slot: 1,
@@ -146,7 +150,7 @@ impl Session {
     fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Step> {
         if self.outbox.len() < WRITE_BATCH
             && self.outbox.has_room()
-            && let Poll::Ready(Some(tagged)) = self.events.poll_next_unpin(cx)
+            && let Poll::Ready(tagged) = self.poll_inbox(cx)
         {
             return Poll::Ready(Step::Event(tagged));
         }
@@ -162,13 +166,21 @@ impl Session {
             Poll::Ready(Some(Err(_)) | None) => return Poll::Ready(Step::Closed),
             Poll::Pending => {}
         }
-        if let Poll::Ready(Some(tagged)) = self.events.poll_next_unpin(cx) {
+        if let Poll::Ready(tagged) = self.poll_inbox(cx) {
             return Poll::Ready(Step::Event(tagged));
         }
         if self.ping.poll_tick(cx).is_ready() {
             return Poll::Ready(Step::Ping);
         }
         Poll::Pending
+    }
+
+    fn poll_inbox(&self, cx: &mut Context<'_>) -> Poll<Tagged> {
+        self.inbox.poll_next(cx).map(|(tag, event)| Tagged {
+            slot: tag >> TAG_BITS,
+            index: (tag & ((1 << TAG_BITS) - 1)) as usize,
+            event,
+        })
     }
 
     /// Hands queued messages to the socket while it accepts them, then flushes. Sets
@@ -272,22 +284,14 @@ impl Session {
             prefix: FramePrefix::new(&id),
             id: id.clone(),
             topics: Vec::with_capacity(subscriptions.len()),
-            aborts: Vec::with_capacity(subscriptions.len()),
             resync: false,
         };
         for (index, subscription) in subscriptions.into_iter().enumerate() {
+            let tag = (slot << TAG_BITS) | index as u64;
             sub.topics.push(TopicSlot {
-                topic: subscription.topic(),
+                link: InboxSubscription::new(subscription, self.inbox.clone(), tag),
                 seen: 0,
             });
-            let (handle, registration) = AbortHandle::new_pair();
-            let events = futures_util::stream::unfold(subscription, move |mut s| async move {
-                let event = s.recv().await?;
-                Some((Tagged { slot, index, event }, s))
-            });
-            self.events
-                .push(Abortable::new(events, registration).boxed());
-            sub.aborts.push(handle);
         }
         self.subs.insert(slot, sub);
         self.slots.insert(id, slot);
@@ -299,9 +303,8 @@ impl Session {
             return false;
         };
         if let Some(sub) = self.subs.remove(&slot) {
-            // The aborted streams end on their next poll; dropping them drops the
-            // subscriptions, and the last one of a topic stops it.
-            sub.aborts.iter().for_each(AbortHandle::abort);
+            // Dropping the links stops the deliveries (events already in the inbox find no
+            // subscription and are ignored); the last subscription of a topic stops it.
             if sub.resync {
                 self.resync_pending -= 1;
             }
@@ -448,7 +451,11 @@ fn adjust(gauge: &AtomicU64, from: u64, to: u64) {
 /// A replace frame of all the subscription's topics, from their current windows; marks the
 /// client as having everything up to each snapshot. `None` while no topic has data yet.
 fn build_replace(sub: &mut Sub) -> Option<String> {
-    let snapshots: Vec<_> = sub.topics.iter().map(|t| t.topic.snapshot()).collect();
+    let snapshots: Vec<_> = sub
+        .topics
+        .iter()
+        .map(|t| t.link.topic().snapshot())
+        .collect();
     if snapshots.iter().all(Option::is_none) {
         return None;
     }
