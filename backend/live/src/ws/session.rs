@@ -5,11 +5,12 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::poll_fn;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
+use futures_util::task::{ArcWake, AtomicWaker};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
@@ -61,8 +62,23 @@ enum Step {
     Ping,
 }
 
+/// The waker the socket's read side gets: it notes that the socket woke the task.
+#[derive(Debug, Default)]
+struct ReadWaker {
+    woken: AtomicBool,
+    task: AtomicWaker,
+}
+
+impl ArcWake for ReadWaker {
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        arc_self.woken.store(true, Ordering::Release);
+        arc_self.task.wake();
+    }
+}
+
 pub(super) struct Session {
     socket: WebSocket,
+    readable: Arc<ReadWaker>,
     hub: Hub,
     resolver: Arc<dyn PanelResolver>,
     inbox: Arc<Inbox>,
@@ -95,6 +111,10 @@ impl Session {
         let inbox = Inbox::new(hub.config().topic_capacity.saturating_mul(4));
         Session {
             socket,
+            readable: Arc::new(ReadWaker {
+                woken: AtomicBool::new(true),
+                task: AtomicWaker::new(),
+            }),
             hub,
             resolver,
             inbox,
@@ -161,10 +181,23 @@ impl Session {
         if self.writer_idle && self.resync_pending > 0 {
             return Poll::Ready(Step::Resync);
         }
-        match self.socket.poll_next_unpin(cx) {
-            Poll::Ready(Some(Ok(message))) => return Poll::Ready(Step::Client(message)),
-            Poll::Ready(Some(Err(_)) | None) => return Poll::Ready(Step::Closed),
-            Poll::Pending => {}
+        // The socket's read side is polled only when it woke the task (or may have more):
+        // re-polling it for every outgoing frame costs a waker swap and a readiness check.
+        self.readable.task.register(cx.waker());
+        if self.readable.woken.swap(false, Ordering::AcqRel) {
+            let waker = futures_util::task::waker_ref(&self.readable);
+            match self
+                .socket
+                .poll_next_unpin(&mut Context::from_waker(&waker))
+            {
+                Poll::Ready(Some(Ok(message))) => {
+                    // More may be buffered: read again on the next step.
+                    self.readable.woken.store(true, Ordering::Release);
+                    return Poll::Ready(Step::Client(message));
+                }
+                Poll::Ready(Some(Err(_)) | None) => return Poll::Ready(Step::Closed),
+                Poll::Pending => {}
+            }
         }
         if let Poll::Ready(tagged) = self.poll_inbox(cx) {
             return Poll::Ready(Step::Event(tagged));
