@@ -116,3 +116,62 @@ impl Drop for InboxSubscription {
         self.topic.remove_inbox(&self.inbox, self.tag);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Wake, Waker};
+
+    use super::*;
+
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn status(n: usize) -> LiveEvent {
+        LiveEvent::Status {
+            up: true,
+            message: Arc::from(n.to_string()),
+        }
+    }
+
+    fn message(event: &LiveEvent) -> String {
+        match event {
+            LiveEvent::Status { message, .. } => message.to_string(),
+            LiveEvent::Lagged { missed } => format!("lagged {missed}"),
+            other => format!("{other:?}"),
+        }
+    }
+
+    /// Events come out in order with their tags; a full inbox counts what it drops per tag
+    /// and reports that first; a push wakes the registered task.
+    #[test]
+    fn events_in_order_overflow_reported_per_tag() {
+        let inbox = Inbox::new(2);
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        assert!(inbox.poll_next(&mut cx).is_pending());
+        inbox.push(1, status(1));
+        assert_eq!(count.0.load(Ordering::Relaxed), 1, "the push woke the task");
+        inbox.push(2, status(2));
+        inbox.push(1, status(3));
+        inbox.push(1, status(4));
+        let mut out = Vec::new();
+        while let Poll::Ready((tag, event)) = inbox.poll_next(&mut cx) {
+            out.push((tag, message(&event)));
+        }
+        assert_eq!(
+            out,
+            [
+                (1, "lagged 2".to_owned()),
+                (1, "1".to_owned()),
+                (2, "2".to_owned())
+            ]
+        );
+    }
+}
