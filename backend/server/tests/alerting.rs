@@ -616,3 +616,34 @@ async fn promql_rule_on_a_real_prometheus() {
     let rules = get(&server, "/api/v1/rules").await;
     assert_eq!(rules["data"]["groups"][0]["rules"][0]["health"], "ok");
 }
+
+/// A stream rule whose selector does not parse is not a stream rule: it reports the query's
+/// error (naming the selector and column) as its health, and the good rule beside it still
+/// fires on pushed data.
+#[tokio::test]
+async fn a_rule_with_a_malformed_selector_reports_its_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let broken = format!(
+        "{PRESSURE_RULE}      - alert: Broken\n        source: pulsegrid\n        query: 'line_pressure{{site='\n        condition: '> 1'\n"
+    );
+    let rules = rules_dir(tmp.path(), &broken, &routing(port, "", true));
+    let hook = Hook::start(port).await;
+    let server = TestServer::builder().rules(&rules).start();
+    let rule = eventually(Duration::from_secs(10), || async {
+        let r = get(&server, "/api/v1/rules").await;
+        let rules = r["data"]["groups"][0]["rules"].as_array().cloned()?;
+        let broken = rules.into_iter().find(|r| r["name"] == "Broken")?;
+        (broken["health"] == "err").then_some(broken)
+    })
+    .await
+    .expect("the broken rule reports err");
+    let message = rule["lastError"].as_str().unwrap_or("");
+    assert!(
+        message.contains("line_pressure{site=") && message.contains("column"),
+        "{rule}"
+    );
+    write(&server, "line_pressure,site=east value=9").await;
+    let got = hook.wait_for(1).await;
+    assert_eq!(got[0].0, "firing");
+}
