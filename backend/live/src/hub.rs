@@ -19,6 +19,7 @@ use serde_json::Value;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::error::{HubError, Result};
+use crate::fanout::Fanout;
 use crate::topic::{LiveEvent, Snapshot, Topic, TopicKey};
 use crate::upstream::{self, QueryJob};
 
@@ -136,6 +137,13 @@ impl Counters {
     pub(crate) fn frame_published(&self) {
         self.frames_published.fetch_add(1, Ordering::Relaxed);
     }
+
+    /// Counts frames written straight to sockets, bypassing the sessions.
+    pub(crate) fn frames_written(&self, n: u64) {
+        if n > 0 {
+            self.frames_sent.fetch_add(n, Ordering::Relaxed);
+        }
+    }
 }
 
 /// The live hub; cheap to clone (all clones share the same topics).
@@ -150,6 +158,7 @@ struct HubInner {
     history: RwLock<Option<Arc<dyn StreamHistory>>>,
     topics: Mutex<HashMap<TopicKey, TopicEntry>>,
     counters: Arc<Counters>,
+    fanout: Arc<Fanout>,
 }
 
 impl fmt::Debug for HubInner {
@@ -183,6 +192,7 @@ impl Hub {
                 history: RwLock::new(None),
                 topics: Mutex::new(HashMap::new()),
                 counters: Arc::default(),
+                fanout: Arc::default(),
             }),
         }
     }
@@ -252,6 +262,7 @@ impl Hub {
             config.topic_capacity,
             None,
             self.inner.counters.clone(),
+            self.inner.fanout.clone(),
         ));
         let job = QueryJob {
             target: spec.target,
@@ -357,6 +368,7 @@ impl Hub {
                 self.inner.config.topic_capacity,
                 Some(initial),
                 self.inner.counters.clone(),
+                self.inner.fanout.clone(),
             )),
             subscribers: 0,
         });

@@ -3,19 +3,33 @@
 //! drains its inbox. This replaces, per connection, a broadcast receiver per subscription
 //! polled through a stream combinator: the same events, without a future per subscription
 //! being re-created and woken through two layers for every frame.
+//!
+//! An idle connection's inbox may be *armed* ([`crate::direct`]): then a plain append frame
+//! is written to the socket by the pushing thread and the task is not woken at all. Every
+//! other event, or a socket that does not take the whole frame, disarms it; the session
+//! disarms it too before it touches the socket itself, so exactly one side writes at a time.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
+use bytes::Bytes;
 use futures_util::task::AtomicWaker;
 
+use crate::direct::{DirectSocket, FrameCache};
 use crate::hub::{Subscription, WatchGuard};
 use crate::topic::{LiveEvent, Topic};
 
-/// Events waiting for one connection, each tagged with the subscription it is for.
+/// A subscription's topics are tagged `slot << TAG_BITS | index` in the connection's inbox.
+pub(crate) const TAG_BITS: u32 = 16;
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
 #[derive(Debug)]
 pub(crate) struct Inbox {
+    /// Distinguishes inboxes for sharding a topic's fan-out; stable for the inbox's life.
+    pub(crate) id: u64,
     queue: Mutex<Queue>,
     waker: AtomicWaker,
     capacity: usize,
@@ -24,15 +38,43 @@ pub(crate) struct Inbox {
 #[derive(Debug, Default)]
 struct Queue {
     events: VecDeque<(u64, LiveEvent)>,
-    /// Events dropped because the inbox was full, per tag: delivered as
-    /// [`LiveEvent::Lagged`] before anything else, so the connection resyncs them.
     lagged: Vec<(u64, u64)>,
+    direct: Option<Direct>,
+}
+
+/// The direct-write side of a connection: its socket and what a frame needs.
+#[derive(Debug)]
+struct Direct {
+    socket: DirectSocket,
+    /// Set by the idle session; cleared by any event that needs the session.
+    armed: bool,
+    /// The unwritten end of a directly written frame: the session writes it before anything.
+    rest: Option<Bytes>,
+    /// Per subscription slot: the append-frame prefix and, per topic, the newest sequence
+    /// number the client has.
+    subs: HashMap<u64, DirectSub>,
+}
+
+#[derive(Debug)]
+struct DirectSub {
+    prefix: Arc<str>,
+    seen: Vec<u64>,
+}
+
+/// What a push did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Pushed {
+    /// Queued (or counted as lagged) and the task woken.
+    Queued,
+    /// Written to the socket; the client has it (or its start, the session sends the rest).
+    Written,
 }
 
 impl Inbox {
     /// An inbox holding at most `capacity` events; more are counted as lagged per tag.
     pub(crate) fn new(capacity: usize) -> Arc<Inbox> {
         Arc::new(Inbox {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             queue: Mutex::new(Queue::default()),
             waker: AtomicWaker::new(),
             capacity: capacity.max(1),
@@ -43,20 +85,35 @@ impl Inbox {
         self.queue.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Queues an event for subscription `tag` and wakes the connection.
-    pub(crate) fn push(&self, tag: u64, event: LiveEvent) {
-        {
-            let mut queue = self.lock();
+    /// Queues `event` under `tag` and wakes the task, or writes it straight to the socket
+    /// when the inbox is armed and it is a plain append frame of a known subscription.
+    pub(crate) fn push(&self, tag: u64, event: &LiveEvent, frames: &mut FrameCache) -> Pushed {
+        let pushed = 'locked: {
+            let mut guard = self.lock();
+            let queue = &mut *guard;
+            if let Some(direct) = queue.direct.as_mut().filter(|d| d.armed) {
+                if queue.events.is_empty() && queue.lagged.is_empty() {
+                    match direct.write(tag, event, frames) {
+                        Some(Written::All) => return Pushed::Written,
+                        // The session must send the rest: wake it.
+                        Some(Written::Part) => break 'locked Pushed::Written,
+                        None => {}
+                    }
+                }
+                direct.armed = false;
+            }
             if queue.events.len() < self.capacity {
-                queue.events.push_back((tag, event));
+                queue.events.push_back((tag, event.clone()));
             } else {
                 match queue.lagged.iter_mut().find(|(t, _)| *t == tag) {
                     Some((_, missed)) => *missed += 1,
                     None => queue.lagged.push((tag, 1)),
                 }
             }
-        }
+            Pushed::Queued
+        };
         self.waker.wake();
+        pushed
     }
 
     fn pop(&self) -> Option<(u64, LiveEvent)> {
@@ -67,7 +124,6 @@ impl Inbox {
         queue.events.pop_front()
     }
 
-    /// The next event, or `Pending` with the task registered to be woken by the next push.
     pub(crate) fn poll_next(&self, cx: &mut Context<'_>) -> Poll<(u64, LiveEvent)> {
         if let Some(next) = self.pop() {
             return Poll::Ready(next);
@@ -78,10 +134,104 @@ impl Inbox {
             None => Poll::Pending,
         }
     }
+
+    /// Lets frames be written to `socket` directly while armed; `None` stops that for good
+    /// (before the session lets go of its socket).
+    pub(crate) fn set_direct(&self, socket: Option<DirectSocket>) {
+        self.lock().direct = socket.map(|socket| Direct {
+            socket,
+            armed: false,
+            rest: None,
+            subs: HashMap::new(),
+        });
+    }
+
+    /// Registers a subscription slot's append-frame prefix and its topic count.
+    pub(crate) fn add_direct_sub(&self, slot: u64, prefix: Arc<str>, topics: usize) {
+        if let Some(direct) = self.lock().direct.as_mut() {
+            let seen = vec![0; topics];
+            direct.subs.insert(slot, DirectSub { prefix, seen });
+        }
+    }
+
+    /// Forgets a subscription slot: its events are no longer written directly.
+    pub(crate) fn remove_direct_sub(&self, slot: u64) {
+        if let Some(direct) = self.lock().direct.as_mut() {
+            direct.subs.remove(&slot);
+        }
+    }
+
+    /// Stops direct writes; returns the unwritten end of a frame a direct write left, which
+    /// must reach the socket before anything else.
+    pub(crate) fn disarm(&self) -> Option<Bytes> {
+        let mut queue = self.lock();
+        let direct = queue.direct.as_mut()?;
+        direct.armed = false;
+        direct.rest.take()
+    }
+
+    /// Allows direct writes if nothing waits in the inbox; `seen(slot, index)` is the newest
+    /// sequence number the session has sent for that topic. False if not armed.
+    pub(crate) fn arm(&self, seen: impl Fn(u64, usize) -> u64) -> bool {
+        let mut queue = self.lock();
+        let queue = &mut *queue;
+        let Some(direct) = queue.direct.as_mut() else {
+            return false;
+        };
+        if !queue.events.is_empty() || !queue.lagged.is_empty() || direct.rest.is_some() {
+            return false;
+        }
+        for (slot, sub) in &mut direct.subs {
+            for (index, s) in sub.seen.iter_mut().enumerate() {
+                *s = (*s).max(seen(*slot, index));
+            }
+        }
+        direct.armed = true;
+        true
+    }
 }
 
-/// A subscription delivering into an [`Inbox`]; dropping it stops the deliveries (and, as
-/// for any subscription, the last one of a topic stops the topic).
+enum Written {
+    All,
+    Part,
+}
+
+impl Direct {
+    /// Writes an append frame of a known subscription; `None` when the event needs the
+    /// session (or the socket took nothing).
+    fn write(&mut self, tag: u64, event: &LiveEvent, frames: &mut FrameCache) -> Option<Written> {
+        let LiveEvent::Frame {
+            seq,
+            replace: false,
+            series,
+        } = event
+        else {
+            return None;
+        };
+        let sub = self.subs.get_mut(&(tag >> TAG_BITS))?;
+        let seen = sub.seen.get_mut((tag & ((1 << TAG_BITS) - 1)) as usize)?;
+        if *seq <= *seen {
+            // The client already has it (a replace covered it): nothing to write.
+            return Some(Written::All);
+        }
+        let frame = frames.frame(&sub.prefix, series);
+        match self.socket.write(&frame) {
+            Ok(n) if n == frame.len() => {
+                *seen = *seq;
+                Some(Written::All)
+            }
+            Ok(n) if n > 0 => {
+                *seen = *seq;
+                self.rest = Some(frame.slice(n..));
+                self.armed = false;
+                Some(Written::Part)
+            }
+            // Full (or failing): the session queues it and finds out.
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct InboxSubscription {
     topic: Arc<Topic>,
@@ -156,11 +306,11 @@ mod tests {
         let waker = Waker::from(count.clone());
         let mut cx = Context::from_waker(&waker);
         assert!(inbox.poll_next(&mut cx).is_pending());
-        inbox.push(1, status(1));
+        inbox.push(1, &status(1), &mut FrameCache::default());
         assert_eq!(count.0.load(Ordering::Relaxed), 1, "the push woke the task");
-        inbox.push(2, status(2));
-        inbox.push(1, status(3));
-        inbox.push(1, status(4));
+        inbox.push(2, &status(2), &mut FrameCache::default());
+        inbox.push(1, &status(3), &mut FrameCache::default());
+        inbox.push(1, &status(4), &mut FrameCache::default());
         let mut out = Vec::new();
         while let Poll::Ready((tag, event)) = inbox.poll_next(&mut cx) {
             out.push((tag, message(&event)));

@@ -9,7 +9,9 @@
 //! - [`ws`]: the WebSocket protocol session (`/api/live/ws`), with a bounded queue per
 //!   connection.
 
+mod direct;
 pub mod error;
+mod fanout;
 pub mod hub;
 mod inbox;
 pub mod topic;
@@ -17,12 +19,13 @@ mod upstream;
 mod window;
 pub mod ws;
 
+pub use direct::DirectSocket;
 pub use error::{HubError, Result};
 pub use hub::{
     Hub, HubConfig, HubStats, QuerySpec, SHIFTED_REFRESH_MS, StreamHistory, Subscription,
 };
 pub use topic::{LiveEvent, Snapshot};
 pub use ws::{
-    InlineRequest, PanelQuery, PanelRequest, PanelResolver, SessionHook, SessionOptions,
+    InlineRequest, PanelQuery, PanelRequest, PanelResolver, Peer, SessionHook, SessionOptions,
     configure_upgrade, serve_socket,
 };

@@ -12,6 +12,8 @@ use pulsegrid_model::Series;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
+use crate::direct::FrameCache;
+use crate::fanout::{Fanout, InboxList, SPLIT_AT, deliver};
 use crate::hub::Counters;
 use crate::inbox::Inbox;
 use crate::window::{self, PollDiff};
@@ -84,10 +86,21 @@ pub(crate) struct Topic {
     pub(crate) key: TopicKey,
     pub(crate) cancel: CancellationToken,
     tx: broadcast::Sender<LiveEvent>,
-    /// Connections' inboxes and their subscription tags: each event is pushed to them too.
-    inboxes: Mutex<Vec<(Arc<Inbox>, u64)>>,
+    /// Connections' inboxes and their subscription tags, by fan-out shard: each event is
+    /// pushed to them too.
+    inboxes: Mutex<Inboxes>,
     state: Mutex<TopicState>,
     counters: Arc<Counters>,
+    fanout: Arc<Fanout>,
+}
+
+/// A topic's connections, split by inbox id into the hub's fan-out shards.
+#[derive(Debug)]
+struct Inboxes {
+    shards: Vec<InboxList>,
+    /// Shards past the first go to the helper threads; once set it stays set, so a
+    /// connection's events never take two paths at once.
+    split: bool,
 }
 
 #[derive(Debug, Default)]
@@ -110,6 +123,7 @@ impl Topic {
         capacity: usize,
         initial: Option<Vec<Series>>,
         counters: Arc<Counters>,
+        fanout: Arc<Fanout>,
     ) -> Topic {
         let (tx, _) = broadcast::channel(capacity.max(1));
         let state = TopicState {
@@ -121,9 +135,13 @@ impl Topic {
             key,
             cancel: CancellationToken::new(),
             tx,
-            inboxes: Mutex::new(Vec::new()),
+            inboxes: Mutex::new(Inboxes {
+                shards: vec![InboxList::default(); fanout.shards()],
+                split: false,
+            }),
             state: Mutex::new(state),
             counters,
+            fanout,
         }
     }
 
@@ -168,17 +186,32 @@ impl Topic {
     }
 
     /// Sends to the broadcast receivers and the inboxes; callers hold the state lock, so
-    /// events go out in order and [`Self::add_inbox`] sees none half-sent.
+    /// events go out in order and [`Self::add_inbox`] sees none half-sent. A topic with many
+    /// connections hands each shard of them to its fan-out helper thread instead.
     fn send(&self, event: LiveEvent) {
         self.counters.frame_published();
-        for (inbox, tag) in self.lock_inboxes().iter() {
-            inbox.push(*tag, event.clone());
+        let mut inboxes = self.lock_inboxes();
+        if !inboxes.split && inboxes.shards.iter().map(|s| s.len()).sum::<usize>() >= SPLIT_AT {
+            inboxes.split = true;
         }
+        if inboxes.split {
+            for (shard, list) in inboxes.shards.iter().enumerate() {
+                if !list.is_empty() {
+                    let counters = self.counters.clone();
+                    self.fanout
+                        .spawn(shard, list.clone(), event.clone(), counters);
+                }
+            }
+        } else {
+            let written = inboxes.shards.iter().map(|l| deliver(l, &event)).sum();
+            self.counters.frames_written(written);
+        }
+        drop(inboxes);
         // No receivers is fine: the last subscriber may be leaving right now.
         let _ = self.tx.send(event);
     }
 
-    fn lock_inboxes(&self) -> MutexGuard<'_, Vec<(Arc<Inbox>, u64)>> {
+    fn lock_inboxes(&self) -> MutexGuard<'_, Inboxes> {
         self.inboxes.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -191,14 +224,22 @@ impl Topic {
         drain: impl FnOnce(&mut dyn FnMut(LiveEvent)) -> T,
     ) -> T {
         let _state = self.lock();
-        let out = drain(&mut |event| inbox.push(tag, event));
-        self.lock_inboxes().push((inbox.clone(), tag));
+        let mut frames = FrameCache::default();
+        let out = drain(&mut |event| {
+            inbox.push(tag, &event, &mut frames);
+        });
+        let mut inboxes = self.lock_inboxes();
+        let shard = (inbox.id % inboxes.shards.len() as u64) as usize;
+        // Copies the list only while a helper still holds it for an earlier event.
+        Arc::make_mut(&mut inboxes.shards[shard]).push((inbox.clone(), tag));
         out
     }
 
     /// Stops delivering to `inbox` under `tag`.
     pub(crate) fn remove_inbox(&self, inbox: &Arc<Inbox>, tag: u64) {
-        self.lock_inboxes()
+        let mut inboxes = self.lock_inboxes();
+        let shard = (inbox.id % inboxes.shards.len() as u64) as usize;
+        Arc::make_mut(&mut inboxes.shards[shard])
             .retain(|(i, t)| !(Arc::ptr_eq(i, inbox) && *t == tag));
     }
 
@@ -320,6 +361,7 @@ mod tests {
             8,
             Some(point(1, 1.0)),
             Arc::default(),
+            Arc::default(),
         );
         topic.publish_append(point(2, 2.0), 0, 100);
         let (mut rx, initial) = topic.attach();
@@ -349,7 +391,13 @@ mod tests {
 
     #[test]
     fn status_and_error_are_kept_for_new_subscribers() {
-        let topic = Topic::new(TopicKey::Stream("s".into()), 8, None, Arc::default());
+        let topic = Topic::new(
+            TopicKey::Stream("s".into()),
+            8,
+            None,
+            Arc::default(),
+            Arc::default(),
+        );
         topic.publish_status(false, "connection refused");
         topic.publish_error("invalid query: expr");
         let (_rx, initial) = topic.attach();

@@ -16,13 +16,19 @@ mod queries;
 mod session;
 
 use std::fmt;
+use std::net::SocketAddr;
+use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use axum::extract::connect_info::Connected;
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
+use axum::serve::IncomingStream;
 use serde_json::{Map, Value};
+use tokio::net::{TcpListener, TcpStream};
 
+use crate::direct::DirectSocket;
 use crate::hub::{Hub, QuerySpec};
 use session::Session;
 
@@ -146,6 +152,10 @@ pub struct SessionOptions {
     pub on_open: Option<SessionHook>,
     /// Run once when the session ends.
     pub on_close: Option<SessionHook>,
+    /// The connection's TCP socket (a second handle on it): while the session is idle, live
+    /// frames are written to it directly by the publishing thread instead of waking the
+    /// session (see `DirectSocket`). `None` always goes through the session.
+    pub direct: Option<DirectSocket>,
 }
 
 impl Default for SessionOptions {
@@ -154,6 +164,7 @@ impl Default for SessionOptions {
             ping_interval: Duration::from_secs(30),
             on_open: None,
             on_close: None,
+            direct: None,
         }
     }
 }
@@ -164,6 +175,7 @@ impl fmt::Debug for SessionOptions {
             .field("ping_interval", &self.ping_interval)
             .field("on_open", &self.on_open.is_some())
             .field("on_close", &self.on_close.is_some())
+            .field("direct", &self.direct.is_some())
             .finish()
     }
 }
@@ -178,6 +190,40 @@ pub fn configure_upgrade(ws: WebSocketUpgrade) -> WebSocketUpgrade {
         .max_write_buffer_size(MAX_WRITE_BUFFER_SIZE)
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
+}
+
+/// What each request learns about its connection: the peer's address and a second handle on
+/// the TCP socket, which the live WebSocket writes frames to directly (`direct` in
+/// [`SessionOptions`]). Serve a `tokio::net::TcpListener` with
+/// `into_make_service_with_connect_info::<Peer>()`; each connection also gets `TCP_NODELAY`.
+#[derive(Clone, Debug)]
+pub struct Peer {
+    /// The client's address.
+    pub addr: SocketAddr,
+    /// The connection's socket; `None` if it could not be duplicated (out of descriptors).
+    pub socket: Option<DirectSocket>,
+}
+
+impl Connected<IncomingStream<'_, TcpListener>> for Peer {
+    fn connect_info(stream: IncomingStream<'_, TcpListener>) -> Self {
+        Peer::of(stream.io(), *stream.remote_addr())
+    }
+}
+
+impl Peer {
+    /// Also turns on `TCP_NODELAY`: live frames are small and must not wait for more.
+    fn of(io: &TcpStream, addr: SocketAddr) -> Peer {
+        if let Err(e) = io.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+        let socket = io
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| tracing::debug!(error = %e, "cannot duplicate a connection's socket"))
+            .ok()
+            .map(|fd| DirectSocket::new(std::net::TcpStream::from(fd)));
+        Peer { addr, socket }
+    }
 }
 
 /// Serves one upgraded WebSocket until the client leaves or stops answering pings.
@@ -196,7 +242,13 @@ pub async fn serve_socket(
         hub: hub.clone(),
         on_close: options.on_close.clone(),
     };
-    let mut session = Session::new(socket, hub, resolver, options.ping_interval);
+    let mut session = Session::new(
+        socket,
+        hub,
+        resolver,
+        options.ping_interval,
+        options.direct.clone(),
+    );
     session.run().await;
 }
 

@@ -17,6 +17,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use pulsegrid_live::Peer;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
@@ -142,7 +143,7 @@ enum Credentials {
 /// Middleware: resolves the request's credentials into a [`Principal`] extension.
 pub async fn authenticate(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ConnectInfo(Peer { addr: peer, .. }): ConnectInfo<Peer>,
     mut request: Request,
     next: Next,
 ) -> Response {

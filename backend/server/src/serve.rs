@@ -1,11 +1,9 @@
 //! `pulsegrid serve`: opens the store, makes sure an admin exists, provisions dashboards and
 //! datasources, starts the watcher and the HTTP server, and shuts down cleanly on a signal.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use pulsegrid_store::Store;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -75,6 +73,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let config = Arc::new(config);
     let started_at_ms = crate::clock::now_ms();
     tracing::info!(?config, "starting pulsegrid {}", env!("CARGO_PKG_VERSION"));
+    // Every open connection holds two descriptors (the live WebSocket's direct writes keep a
+    // second handle on its socket): take the whole hard limit, as Go and nginx do.
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open file limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open file limit"),
+    }
     let store = open_store(&config).await?;
     ensure_admin(&store, &config).await?;
 
@@ -165,14 +169,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     println!("pulsegrid listening on http://{addr}");
     tracing::info!(%addr, "listening");
 
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
+    // `Peer` also sets TCP_NODELAY on each connection and keeps a handle on its socket for
+    // the live WebSocket's direct writes.
     axum::serve(
         listener,
-        crate::app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        crate::app(state).into_make_service_with_connect_info::<pulsegrid_live::Peer>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;

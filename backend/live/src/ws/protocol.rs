@@ -3,6 +3,8 @@
 //! Frame messages are assembled from a per-subscription prefix (the `sub` id escaped once)
 //! and the topic's shared `series` JSON, so nothing is serialized per client.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value, json};
 
 use super::{InlineRequest, PanelRequest};
@@ -219,7 +221,7 @@ fn shorten(value: &Value) -> String {
 /// The two frame prefixes of one subscription, `sub` escaped once.
 #[derive(Debug)]
 pub(crate) struct FramePrefix {
-    append: Box<str>,
+    append: Arc<str>,
     replace: Box<str>,
 }
 
@@ -232,9 +234,14 @@ impl FramePrefix {
         }
     }
 
+    /// The start of an append frame, up to its `series`, shared with direct writes.
+    pub(crate) fn append(&self) -> Arc<str> {
+        self.append.clone()
+    }
+
     /// `{"op":"frame",...,"series":<series>}` with the topic's shared JSON.
     pub(crate) fn frame(&self, replace: bool, series: &str) -> String {
-        let prefix = if replace { &self.replace } else { &self.append };
+        let prefix: &str = if replace { &self.replace } else { &self.append };
         let mut out = String::with_capacity(prefix.len() + series.len() + 1);
         out.push_str(prefix);
         out.push_str(series);

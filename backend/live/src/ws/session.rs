@@ -4,12 +4,14 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::future::poll_fn;
+use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
+use bytes::{Buf, Bytes};
 use futures_util::task::{ArcWake, AtomicWaker};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
@@ -19,16 +21,14 @@ use super::outbox::Outbox;
 use super::protocol::{ClientOp, FramePrefix, Watch, error_frame, parse_client_op, status_frame};
 use super::queries::query_specs;
 use super::{MAX_SUBSCRIPTIONS, PanelResolver};
+use crate::direct::DirectSocket;
 use crate::hub::{Hub, Subscription};
-use crate::inbox::{Inbox, InboxSubscription};
+use crate::inbox::{Inbox, InboxSubscription, TAG_BITS};
 use crate::topic::LiveEvent;
 
 /// Messages the session queues from ready topic events before it writes and flushes them
 /// together. Bounded so one busy connection cannot hold a worker for long.
 const WRITE_BATCH: usize = 32;
-
-/// A subscription's topics are tagged `slot << TAG_BITS | index` in the connection's inbox.
-const TAG_BITS: u32 = 16;
 
 /// A topic event tagged with the subscription slot and the topic's index in it.
 #[derive(Debug)]
@@ -82,6 +82,12 @@ pub(super) struct Session {
     hub: Hub,
     resolver: Arc<dyn PanelResolver>,
     inbox: Arc<Inbox>,
+    /// The socket frames are written to directly while the session is idle, if known.
+    direct: Option<DirectSocket>,
+    /// The end of a frame a direct write could not finish: it goes out before anything else.
+    raw_rest: Option<Bytes>,
+    /// A tokio handle on the socket while `raw_rest` waits for room.
+    raw_writer: Option<tokio::net::TcpStream>,
     subs: HashMap<u64, Sub>,
     slots: HashMap<String, u64>,
     next_slot: u64,
@@ -103,12 +109,14 @@ impl Session {
         hub: Hub,
         resolver: Arc<dyn PanelResolver>,
         ping: Duration,
+        direct: Option<DirectSocket>,
     ) -> Self {
         let ping_every = ping.max(Duration::from_millis(10));
         let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let queue = hub.config().client_queue;
         let inbox = Inbox::new(hub.config().topic_capacity.saturating_mul(4));
+        inbox.set_direct(direct.clone());
         Session {
             socket,
             readable: Arc::new(ReadWaker {
@@ -118,6 +126,9 @@ impl Session {
             hub,
             resolver,
             inbox,
+            direct,
+            raw_rest: None,
+            raw_writer: None,
             subs: HashMap::new(),
             slots: HashMap::new(),
             next_slot: 1,
@@ -157,6 +168,7 @@ impl Session {
             }
             self.report();
         }
+        self.inbox.set_direct(None);
         if self.client_closed {
             // Complete the closing handshake, briefly; a vanished client is simply dropped.
             let _ = tokio::time::timeout(Duration::from_secs(1), self.socket.close()).await;
@@ -167,7 +179,46 @@ impl Session {
     /// [`WRITE_BATCH`] queued messages), then writes make progress, then the first ready
     /// input. Gathering before writing lets the frames that arrived together leave in one
     /// flush, one `send`, instead of one `send` each.
+    ///
+    /// Direct writes stop while the session works (it may write to the socket) and resume
+    /// when it goes back to sleep with nothing left to write.
     fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Step> {
+        if self.direct.is_some()
+            && let Some(rest) = self.inbox.disarm()
+        {
+            self.raw_rest = Some(rest);
+        }
+        let step = self.poll_work(cx);
+        if step.is_pending() {
+            // Going to sleep: what this step wrote shows in the counters now.
+            self.report();
+            if self.direct.is_some() {
+                self.arm();
+            }
+        }
+        step
+    }
+
+    /// Allows direct writes if the socket is the session's to give: everything written and
+    /// flushed, nothing to resync, the client still there.
+    fn arm(&mut self) {
+        let idle = self.outbox.is_empty()
+            && !self.unflushed
+            && self.writer_idle
+            && self.resync_pending == 0
+            && self.raw_rest.is_none()
+            && !self.client_closed;
+        if idle {
+            let subs = &self.subs;
+            self.inbox.arm(|slot, index| {
+                subs.get(&slot)
+                    .and_then(|sub| sub.topics.get(index))
+                    .map_or(0, |topic| topic.seen)
+            });
+        }
+    }
+
+    fn poll_work(&mut self, cx: &mut Context<'_>) -> Poll<Step> {
         if self.outbox.len() < WRITE_BATCH
             && self.outbox.has_room()
             && let Poll::Ready(tagged) = self.poll_inbox(cx)
@@ -184,7 +235,8 @@ impl Session {
         // The socket's read side is polled only when it woke the task (or may have more):
         // re-polling it for every outgoing frame costs a waker swap and a readiness check.
         self.readable.task.register(cx.waker());
-        if self.readable.woken.swap(false, Ordering::AcqRel) {
+        // Not while a frame's end is owed: reading can make tungstenite write (a pong).
+        if self.raw_rest.is_none() && self.readable.woken.swap(false, Ordering::AcqRel) {
             let waker = futures_util::task::waker_ref(&self.readable);
             match self
                 .socket
@@ -220,6 +272,11 @@ impl Session {
     /// `writer_idle` once everything is on the wire.
     fn poll_writes(&mut self, cx: &mut Context<'_>) -> Result<(), axum::Error> {
         self.writer_idle = false;
+        match self.poll_raw_rest(cx) {
+            Poll::Ready(Ok(())) => {}
+            Poll::Ready(Err(e)) => return Err(axum::Error::new(e)),
+            Poll::Pending => return Ok(()),
+        }
         while !self.outbox.is_empty() {
             match self.socket.poll_ready_unpin(cx) {
                 Poll::Ready(Ok(())) => {}
@@ -242,6 +299,39 @@ impl Session {
         }
         self.writer_idle = true;
         Ok(())
+    }
+
+    /// Writes the end of a frame a direct write left half-sent, straight to the socket (the
+    /// WebSocket's own writer has nothing buffered then: the inbox was armed only when it
+    /// was flushed).
+    fn poll_raw_rest(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while let Some(rest) = &mut self.raw_rest {
+            let writer = match &self.raw_writer {
+                Some(writer) => writer,
+                None => {
+                    let Some(direct) = &self.direct else {
+                        return Poll::Ready(Err(io::Error::other("no direct socket")));
+                    };
+                    self.raw_writer.insert(direct.tokio_handle()?)
+                }
+            };
+            if writer.poll_write_ready(cx)?.is_pending() {
+                return Poll::Pending;
+            }
+            match writer.try_write(rest) {
+                Ok(n) => {
+                    rest.advance(n);
+                    if rest.is_empty() {
+                        self.raw_rest = None;
+                        // Its own registration (a second descriptor) is not kept idle.
+                        self.raw_writer = None;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+        Poll::Ready(Ok(()))
     }
 
     /// Handles a client message; false ends the session.
@@ -313,8 +403,11 @@ impl Session {
         }
         let slot = self.next_slot;
         self.next_slot += 1;
+        let prefix = FramePrefix::new(&id);
+        self.inbox
+            .add_direct_sub(slot, prefix.append(), subscriptions.len());
         let mut sub = Sub {
-            prefix: FramePrefix::new(&id),
+            prefix,
             id: id.clone(),
             topics: Vec::with_capacity(subscriptions.len()),
             resync: false,
@@ -335,6 +428,7 @@ impl Session {
         let Some(slot) = self.slots.remove(id) else {
             return false;
         };
+        self.inbox.remove_direct_sub(slot);
         if let Some(sub) = self.subs.remove(&slot) {
             // Dropping the links stops the deliveries (events already in the inbox find no
             // subscription and are ignored); the last subscription of a topic stops it.
@@ -440,6 +534,8 @@ impl Session {
 
     /// Takes this connection out of the gauges.
     fn finish(&mut self) {
+        // No direct write may reach the socket once the session lets go of it.
+        self.inbox.set_direct(None);
         let counters = self.hub.counters();
         adjust(&counters.queued_frames, self.reported.0, 0);
         adjust(&counters.queued_bytes, self.reported.1, 0);

@@ -5,11 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::response::Response;
 use axum::routing::get;
 use futures_util::{SinkExt, StreamExt};
-use pulsegrid_live::{Hub, PanelResolver, SessionOptions, configure_upgrade, serve_socket};
+use pulsegrid_live::{Hub, PanelResolver, Peer, SessionOptions, configure_upgrade, serve_socket};
 use serde_json::Value;
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::task::JoinHandle;
@@ -38,10 +38,17 @@ struct AppState {
     resolver: Arc<dyn PanelResolver>,
 }
 
-async fn live_ws(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
-    configure_upgrade(ws).on_upgrade(move |socket| {
-        serve_socket(socket, state.hub, state.resolver, SessionOptions::default())
-    })
+async fn live_ws(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let options = SessionOptions {
+        direct: peer.socket,
+        ..SessionOptions::default()
+    };
+    configure_upgrade(ws)
+        .on_upgrade(move |socket| serve_socket(socket, state.hub, state.resolver, options))
 }
 
 /// Starts a server. Its sockets get a small send buffer, so a client that stops reading
@@ -59,7 +66,7 @@ pub(crate) async fn start(hub: Hub, resolver: Arc<dyn PanelResolver>) -> TestSer
             resolver,
         });
     let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
+        let _ = axum::serve(listener, app.into_make_service_with_connect_info::<Peer>()).await;
     });
     TestServer { addr, hub, task }
 }

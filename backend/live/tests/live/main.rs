@@ -2,6 +2,7 @@
 //! loopback port, tokio-tungstenite clients, and fake sources that count their queries.
 
 mod fakes;
+mod fanout;
 mod harness;
 mod hub;
 mod protocol;

@@ -10,11 +10,21 @@ use crate::fakes::{ManualSource, Panels, now_ms, series};
 use crate::harness::{Client, eventually, start, values};
 use crate::{hub_with, test_config};
 
-const FRAMES: i64 = 300;
-const POINTS: i64 = 400;
-
 #[tokio::test]
 async fn stalled_client_is_coalesced_while_a_healthy_one_keeps_up() {
+    stall(300, 400).await;
+}
+
+/// Frames of about 110 KB: a direct write to the stalled client's socket takes only part of
+/// one, and the session must finish it before anything else (a broken frame would fail the
+/// resync below).
+#[tokio::test]
+async fn a_half_written_large_frame_is_finished_before_anything_else() {
+    stall(30, 6_000).await;
+}
+
+/// A healthy and a stalled client on one panel; `frames` frames of `per_frame` points each.
+async fn stall(frames: i64, per_frame: i64) {
     let source = Arc::new(ManualSource::new("feed"));
     *source.initial.lock().unwrap() = vec![series("bulk", &[(now_ms(), 0.0)])];
     let config = test_config();
@@ -37,9 +47,9 @@ async fn stalled_client_is_coalesced_while_a_healthy_one_keeps_up() {
     // in order, as appends (never a resync), while the stalled one backs up.
     let base = now_ms();
     let mut largest = 0;
-    for k in 1..=FRAMES {
-        let points: Vec<(i64, f64)> = (0..POINTS)
-            .map(|i| (base + k * POINTS + i, k as f64))
+    for k in 1..=frames {
+        let points: Vec<(i64, f64)> = (0..per_frame)
+            .map(|i| (base + k * per_frame + i, k as f64))
             .collect();
         source.push(SourceEvent::Frame {
             series: vec![series("bulk", &points)],
@@ -50,7 +60,7 @@ async fn stalled_client_is_coalesced_while_a_healthy_one_keeps_up() {
             frame["replace"], false,
             "healthy client resynced at frame {k}"
         );
-        assert_eq!(values(&frame).len() as i64, POINTS);
+        assert_eq!(values(&frame).len() as i64, per_frame);
         assert_eq!(
             values(&frame).last(),
             Some(&(k as f64)),
@@ -79,7 +89,7 @@ async fn stalled_client_is_coalesced_while_a_healthy_one_keeps_up() {
         if frame["replace"] == true {
             assert_eq!(
                 values(&frame).last(),
-                Some(&(FRAMES as f64)),
+                Some(&(frames as f64)),
                 "stale resync"
             );
             break;
@@ -87,7 +97,7 @@ async fn stalled_client_is_coalesced_while_a_healthy_one_keeps_up() {
     }
     assert!(hub.stats().resyncs_total >= 1);
     // And it is live again.
-    let points: Vec<(i64, f64)> = vec![(base + (FRAMES + 1) * POINTS, -1.0)];
+    let points: Vec<(i64, f64)> = vec![(base + (frames + 1) * per_frame, -1.0)];
     source.push(SourceEvent::Frame {
         series: vec![series("bulk", &points)],
         replace: false,

@@ -1,11 +1,13 @@
 //! `GET /api/live/ws`: the WebSocket every dashboard tab opens; the session itself (protocol,
 //! fan-out, backpressure) lives in `pulsegrid-live`.
 
-use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::http::header::{HOST, ORIGIN};
 use axum::response::{IntoResponse, Response};
+
+use pulsegrid_live::{Peer, SessionOptions};
 
 use crate::auth::{Principal, Role};
 use crate::error::ApiError;
@@ -16,6 +18,7 @@ use crate::state::AppState;
 pub(super) async fn websocket(
     State(state): State<AppState>,
     principal: Principal,
+    ConnectInfo(peer): ConnectInfo<Peer>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
@@ -32,10 +35,14 @@ pub(super) async fn websocket(
     let hub = state.hub.clone();
     let resolver = state.resolver.clone();
     let metrics = state.metrics.clone();
+    let options = SessionOptions {
+        direct: peer.socket,
+        ..SessionOptions::default()
+    };
     Ok(pulsegrid_live::configure_upgrade(upgrade)
         .on_upgrade(move |socket| async move {
             metrics.websocket_connections.inc();
-            pulsegrid_live::serve_socket(socket, hub, resolver, Default::default()).await;
+            pulsegrid_live::serve_socket(socket, hub, resolver, options).await;
             metrics.websocket_connections.dec();
         })
         .into_response())

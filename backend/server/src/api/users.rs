@@ -6,9 +6,9 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use pulsegrid_live::Peer;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::net::SocketAddr;
 
 use super::dashboards::parse_json_body;
 use crate::auth::secret::{TOKEN_PREFIX, hash_password, hash_token, new_token};
@@ -26,7 +26,7 @@ struct LoginBody {
 /// `POST /api/login {"user", "password"}`: sets the session cookie.
 pub(super) async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ConnectInfo(Peer { addr: peer, .. }): ConnectInfo<Peer>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let body: LoginBody = parse_json_body(&body)?;
@@ -100,7 +100,7 @@ struct OwnPasswordBody {
 /// `PUT /api/user/password`: a user changes their own password.
 pub(super) async fn change_own_password(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ConnectInfo(Peer { addr: peer, .. }): ConnectInfo<Peer>,
     principal: Principal,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
