@@ -50,6 +50,10 @@ struct Args {
     /// Points per write (HTTP request or TCP write of PUBLISH packets) in the fan-out scenario.
     #[arg(long, default_value_t = 1)]
     batch: u64,
+    /// Milliseconds the latency scenario's subscribers stay off the CPU after each update, as
+    /// if they ran on other machines (0: they read at once and compete with the server).
+    #[arg(long, default_value_t = 20.0)]
+    hold_ms: f64,
     /// Measure only one system.
     #[arg(long, value_enum)]
     only: Option<Only>,
@@ -75,6 +79,9 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     if args.clients == 0 || args.latency_clients == 0 || args.rate <= 0.0 || args.seconds <= 0.0 {
         bail!("--clients, --latency-clients, --rate and --seconds must be positive");
+    }
+    if args.hold_ms < 0.0 || args.hold_ms * args.rate >= 500.0 {
+        bail!("--hold-ms must be at least 0 and under half the time between updates");
     }
     if args.batch == 0 || args.window == 0 {
         bail!("--batch and --window must be at least 1");
@@ -124,6 +131,7 @@ fn settings(args: &Args) -> Settings {
         warmup: args.warmup,
         window: args.window,
         batch: args.batch,
+        hold: std::time::Duration::from_secs_f64(args.hold_ms / 1000.0),
     }
 }
 

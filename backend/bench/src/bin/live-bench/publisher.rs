@@ -15,7 +15,7 @@ use anyhow::{Context, bail};
 use pulsegrid_bench::mqtt::{self, Packet};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{Mutex, oneshot};
+use tokio::sync::{Mutex, Notify, oneshot};
 use tokio::task::JoinSet;
 
 use crate::fleet::Counters;
@@ -41,8 +41,11 @@ pub(crate) enum Sink {
     },
 }
 
+/// How long before each fixed-rate update the subscribers are told to hold off reading.
+const HOLD_LEAD: Duration = Duration::from_micros(500);
+
 /// How fast to send.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum Pace {
     /// As fast as the system delivers: at most `window` updates ahead of the subscribers'
     /// average watermark. Values are sequence numbers.
@@ -56,6 +59,9 @@ pub(crate) enum Pace {
     Fixed {
         /// Updates per second.
         per_second: f64,
+        /// Told just before each update, so the subscribers can stay off the CPU while the
+        /// system delivers it (see `--hold-ms`).
+        hold: Option<Arc<Notify>>,
     },
 }
 
@@ -140,12 +146,21 @@ async fn publish(
                 }
                 values.extend((1..=batch).map(|i| sent + i));
             }
-            Pace::Fixed { per_second } => {
+            Pace::Fixed {
+                per_second,
+                ref hold,
+            } => {
                 if Instant::now() < next_send {
                     tokio::time::sleep_until(next_send.min(until).into()).await;
                     continue;
                 }
                 next_send += Duration::from_secs_f64(1.0 / per_second);
+                if let Some(hold) = hold {
+                    hold.notify_one();
+                    // Lets the subscriber thread get into its hold before the update leaves
+                    // (not part of the measured latency: the send time is taken after).
+                    std::thread::sleep(HOLD_LEAD);
+                }
                 let sent_us = epoch.elapsed().as_micros() as u64;
                 values.extend(std::iter::repeat_n(sent_us, batch as usize));
             }

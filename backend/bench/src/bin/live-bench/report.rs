@@ -52,7 +52,7 @@ pub(crate) fn markdown(reports: &[SystemReport], settings: &Settings, command: &
     }
     let _ = writeln!(out);
     targets(&mut out, reports);
-    details(&mut out, reports);
+    details(&mut out, reports, settings);
     out
 }
 
@@ -185,7 +185,7 @@ fn targets(out: &mut String, reports: &[SystemReport]) {
     let _ = writeln!(out);
 }
 
-fn details(out: &mut String, reports: &[SystemReport]) {
+fn details(out: &mut String, reports: &[SystemReport], settings: &Settings) {
     let _ = writeln!(out, "Details:\n");
     for r in reports {
         if let Ok(i) = &r.idle {
@@ -220,13 +220,24 @@ fn details(out: &mut String, reports: &[SystemReport]) {
                         // The single load-client thread reads one update's frames one after
                         // another; this much of each latency is that queue, for both systems.
                         let per_frame_us = d.client_cpu * 1e6 / d.frames as f64;
-                        let _ = writeln!(
-                            out,
-                            "  The load client spent {per_frame_us:.1} µs of CPU per frame, so reading one update's {} frames \
-                             takes it about {} on its one thread; that share of each latency is the same for both systems.",
-                            d.clients,
-                            ms((per_frame_us * d.clients as f64) as u64)
-                        );
+                        let reading = ms((per_frame_us * d.clients as f64) as u64);
+                        if scenario == "latency" && !settings.hold.is_zero() {
+                            let _ = writeln!(
+                                out,
+                                "  The load client held off reading for {} after each update (as if the subscribers ran on \
+                                 other machines; the kernel stamps each frame's arrival regardless), then spent \
+                                 {per_frame_us:.1} µs of CPU per frame, about {reading} per update on its one thread.",
+                                ms(settings.hold.as_micros() as u64),
+                            );
+                        } else {
+                            let _ = writeln!(
+                                out,
+                                "  The load client spent {per_frame_us:.1} µs of CPU per frame, so reading one update's {} \
+                                 frames takes it about {reading} on its one thread, on the cores the server needs; the same \
+                                 for both systems.",
+                                d.clients,
+                            );
+                        }
                     }
                     if let (Some(p50), Some(p99)) = (
                         d.read_latency_quantile_us(0.5),

@@ -1,11 +1,13 @@
 //! The three scenarios, run against one system: idle memory and fan-out throughput on the
 //! same 10,000 connections, then latency on a fresh set of 1,000.
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use pulsegrid_bench::procstat;
+use tokio::sync::Notify;
 
 use crate::fleet::{Counters, Fleet, Target, Values, wait_ready};
 use crate::publisher::{self, Pace, Published, Sink};
@@ -34,6 +36,9 @@ pub(crate) struct Settings {
     pub(crate) window: u64,
     /// Points per write in the fan-out scenario.
     pub(crate) batch: u64,
+    /// How long the subscribers hold off reading after each update in the latency scenario
+    /// (zero: they read at once).
+    pub(crate) hold: Duration,
 }
 
 /// One system under test.
@@ -403,17 +408,37 @@ async fn latency(system: &System, settings: &Settings, epoch: Instant) -> anyhow
         .record_from_us
         .store(epoch.elapsed().as_micros() as u64 + 1, Relaxed);
     let a = Snapshot::take(counters, system.pid)?;
+    // The load client shares the two cores with the server; in use, subscribers are browsers
+    // on other machines. Holding this thread off the CPU while an update is delivered takes
+    // its reading out of the server's way; the kernel's receive timestamps still say when
+    // each frame reached its socket.
+    let hold = (!settings.hold.is_zero()).then(|| Arc::new(Notify::new()));
+    let holder = hold.clone().map(|notify| {
+        let pause = settings.hold;
+        tokio::spawn(async move {
+            loop {
+                notify.notified().await;
+                // Blocks the whole subscriber thread on purpose.
+                std::thread::sleep(pause);
+            }
+        })
+    });
     let publishing = publisher::spawn(
         system.sink(topic),
         Pace::Fixed {
             per_second: settings.rate,
+            hold,
         },
         1,
         Instant::now() + Duration::from_secs_f64(settings.seconds),
         epoch,
         counters.clone(),
     );
-    let published = finish(publishing, settings.seconds).await?;
+    let published = finish(publishing, settings.seconds).await;
+    if let Some(holder) = holder {
+        holder.abort();
+    }
+    let published = published?;
     drain(
         counters,
         published.updates * fleet.len() as u64 + points_at_start,
