@@ -13,32 +13,64 @@
 
 use std::io::{self, Write};
 use std::net::TcpStream;
+use std::os::fd::BorrowedFd;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::{BufMut, Bytes, BytesMut};
+use nix::sys::resource::{Resource, getrlimit};
 
 /// A second handle on a WebSocket connection's TCP socket (a `dup` of it), which frames may be
 /// written to directly while the session is idle.
 ///
 /// It must be the very connection the WebSocket runs on; the socket is already in
-/// non-blocking mode (tokio put it there), so writes never block.
+/// non-blocking mode (tokio put it there), so writes never block. It costs a descriptor.
 #[derive(Clone, Debug)]
-pub struct DirectSocket(Arc<TcpStream>);
+pub struct DirectSocket(Arc<Handle>);
+
+/// The second descriptor; counted, so direct writes never take the descriptors that
+/// accepting connections needs.
+#[derive(Debug)]
+struct Handle(TcpStream);
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        HANDLES.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Second descriptors open now.
+static HANDLES: AtomicU64 = AtomicU64::new(0);
 
 impl DirectSocket {
-    /// Wraps a handle on the connection's socket, e.g. `TcpStream::from(fd.try_clone_to_owned()?)`.
-    pub fn new(socket: TcpStream) -> DirectSocket {
-        DirectSocket(Arc::new(socket))
+    /// A second handle on a connection's socket, unless a quarter of the open-file limit is
+    /// already taken by such handles (each connection holds one descriptor, and one more
+    /// with a handle): past that, connections go without direct writes rather than leave too
+    /// few descriptors to accept with.
+    pub fn duplicate(socket: BorrowedFd<'_>) -> Option<DirectSocket> {
+        let budget = getrlimit(Resource::RLIMIT_NOFILE).map_or(256, |(soft, _)| soft / 4);
+        if HANDLES.fetch_add(1, Ordering::Relaxed) >= budget {
+            HANDLES.fetch_sub(1, Ordering::Relaxed);
+            return None;
+        }
+        match socket.try_clone_to_owned() {
+            Ok(fd) => Some(DirectSocket(Arc::new(Handle(TcpStream::from(fd))))),
+            Err(e) => {
+                HANDLES.fetch_sub(1, Ordering::Relaxed);
+                tracing::debug!(error = %e, "cannot duplicate a connection's socket");
+                None
+            }
+        }
     }
 
     /// Writes as much of `bytes` as the socket takes now.
     pub(crate) fn write(&self, bytes: &[u8]) -> io::Result<usize> {
-        (&*self.0).write(bytes)
+        (&self.0.0).write(bytes)
     }
 
     /// A tokio handle on the same socket, for waiting until it takes more.
     pub(crate) fn tokio_handle(&self) -> io::Result<tokio::net::TcpStream> {
-        tokio::net::TcpStream::from_std(self.0.try_clone()?)
+        tokio::net::TcpStream::from_std(self.0.0.try_clone()?)
     }
 }
 
@@ -73,7 +105,14 @@ pub(crate) struct FrameCache {
 const CACHED_PREFIXES: usize = 8;
 
 impl FrameCache {
+    /// The frame of `series` for connections whose append frames start with `prefix`.
     pub(crate) fn frame(&mut self, prefix: &Arc<str>, series: &str) -> Bytes {
+        self.frames(prefix, &[series])
+    }
+
+    /// The frames of several events back to back (one `send` for all), cached like
+    /// [`Self::frame`]; a cache serves one list of events only.
+    pub(crate) fn frames(&mut self, prefix: &Arc<str>, series: &[&str]) -> Bytes {
         if let Some((_, frame)) = self
             .entries
             .iter()
@@ -81,7 +120,16 @@ impl FrameCache {
         {
             return frame.clone();
         }
-        let frame = text_frame(prefix, series);
+        let frame = match series {
+            [one] => text_frame(prefix, one),
+            many => many
+                .iter()
+                .fold(BytesMut::new(), |mut out, s| {
+                    out.extend_from_slice(&text_frame(prefix, s));
+                    out
+                })
+                .freeze(),
+        };
         if self.entries.len() < CACHED_PREFIXES {
             self.entries.push((prefix.clone(), frame.clone()));
         }

@@ -21,6 +21,8 @@ use crate::topic::LiveEvent;
 
 /// A topic with at least this many connections splits its fan-out (and keeps splitting).
 pub(crate) const SPLIT_AT: usize = 64;
+/// At most this many queued jobs a helper takes at once.
+const MAX_BATCH: usize = 32;
 /// At most this many shards, however many cores.
 const MAX_SHARDS: usize = 4;
 
@@ -92,6 +94,32 @@ impl Fanout {
     }
 }
 
+/// Runs queued jobs in order; consecutive jobs for the same connections (the same topic,
+/// unchanged membership) go out together.
+fn run_batch(jobs: &[Job]) {
+    let mut start = 0;
+    while start < jobs.len() {
+        let list = &jobs[start].inboxes;
+        let end = start
+            + jobs[start..]
+                .iter()
+                .take_while(|job| Arc::ptr_eq(&job.inboxes, list))
+                .count();
+        let written = match &jobs[start..end] {
+            [one] => deliver(&one.inboxes, &one.event),
+            group => {
+                let events: Vec<&LiveEvent> = group.iter().map(|job| &job.event).collect();
+                let mut frames = FrameCache::default();
+                list.iter()
+                    .map(|(inbox, tag)| inbox.push_all(*tag, &events, &mut frames))
+                    .sum()
+            }
+        };
+        jobs[start].counters.frames_written(written);
+        start = end;
+    }
+}
+
 /// Pushes `event` into each inbox; returns how many connections got it written directly.
 pub(crate) fn deliver(inboxes: &[(Arc<Inbox>, u64)], event: &LiveEvent) -> u64 {
     let mut frames = FrameCache::default();
@@ -111,8 +139,16 @@ fn start_helper(shard: usize) -> Option<Sender<Job>> {
         .spawn(move || {
             pin(shard);
             // Ends when the hub (every sender) is gone.
-            for job in rx {
-                job.run();
+            while let Ok(first) = rx.recv() {
+                // Under load, jobs wait: take what is queued and send each connection all of
+                // a topic's waiting frames in one write.
+                let mut jobs = vec![first];
+                while jobs.len() < MAX_BATCH
+                    && let Ok(job) = rx.try_recv()
+                {
+                    jobs.push(job);
+                }
+                run_batch(&jobs);
             }
         });
     match spawned {

@@ -116,6 +116,38 @@ impl Inbox {
         pushed
     }
 
+    /// Pushes several events of one topic under `tag`, in order: an armed inbox gets all of
+    /// them in one write when they are all plain appends the client does not have yet.
+    /// Returns how many were written directly.
+    pub(crate) fn push_all(&self, tag: u64, events: &[&LiveEvent], frames: &mut FrameCache) -> u64 {
+        {
+            let mut guard = self.lock();
+            let queue = &mut *guard;
+            if let Some(direct) = queue.direct.as_mut().filter(|d| d.armed)
+                && queue.events.is_empty()
+                && queue.lagged.is_empty()
+            {
+                match direct.write_all(tag, events, frames) {
+                    Some(Written::All) => return events.len() as u64,
+                    Some(Written::Part) => {
+                        drop(guard);
+                        self.waker.wake();
+                        return events.len() as u64;
+                    }
+                    None => {}
+                }
+            }
+        }
+        // One at a time: a frame cache serves one event (or one list of them).
+        let mut written = 0;
+        for event in events {
+            if self.push(tag, event, &mut FrameCache::default()) == Pushed::Written {
+                written += 1;
+            }
+        }
+        written
+    }
+
     fn pop(&self) -> Option<(u64, LiveEvent)> {
         let mut queue = self.lock();
         if let Some((tag, missed)) = queue.lagged.pop() {
@@ -197,6 +229,47 @@ enum Written {
 }
 
 impl Direct {
+    /// Writes several append frames of one topic at once; `None` unless every one of them
+    /// is a plain append newer than what the client has (then nothing was written).
+    fn write_all(
+        &mut self,
+        tag: u64,
+        events: &[&LiveEvent],
+        frames: &mut FrameCache,
+    ) -> Option<Written> {
+        let sub = self.subs.get_mut(&(tag >> TAG_BITS))?;
+        let seen = sub.seen.get_mut((tag & ((1 << TAG_BITS) - 1)) as usize)?;
+        let mut series = Vec::with_capacity(events.len());
+        let mut last = *seen;
+        for event in events {
+            match event {
+                LiveEvent::Frame {
+                    seq,
+                    replace: false,
+                    series: s,
+                } if *seq > last => {
+                    last = *seq;
+                    series.push(&**s);
+                }
+                _ => return None,
+            }
+        }
+        let frame = frames.frames(&sub.prefix, &series);
+        match self.socket.write(&frame) {
+            Ok(n) if n == frame.len() => {
+                *seen = last;
+                Some(Written::All)
+            }
+            Ok(n) if n > 0 => {
+                *seen = last;
+                self.rest = Some(frame.slice(n..));
+                self.armed = false;
+                Some(Written::Part)
+            }
+            _ => None,
+        }
+    }
+
     /// Writes an append frame of a known subscription; `None` when the event needs the
     /// session (or the socket took nothing).
     fn write(&mut self, tag: u64, event: &LiveEvent, frames: &mut FrameCache) -> Option<Written> {

@@ -193,7 +193,7 @@ pub fn configure_upgrade(ws: WebSocketUpgrade) -> WebSocketUpgrade {
 }
 
 /// What each request learns about its connection: the peer's address and a second handle on
-/// the TCP socket, which the live WebSocket writes frames to directly (`direct` in
+/// the TCP socket (while descriptors allow), which the live WebSocket writes frames to directly (`direct` in
 /// [`SessionOptions`]). Serve a `tokio::net::TcpListener` with
 /// `into_make_service_with_connect_info::<Peer>()`; each connection also gets `TCP_NODELAY`.
 #[derive(Clone, Debug)]
@@ -216,12 +216,7 @@ impl Peer {
         if let Err(e) = io.set_nodelay(true) {
             tracing::debug!(error = %e, "cannot set TCP_NODELAY");
         }
-        let socket = io
-            .as_fd()
-            .try_clone_to_owned()
-            .map_err(|e| tracing::debug!(error = %e, "cannot duplicate a connection's socket"))
-            .ok()
-            .map(|fd| DirectSocket::new(std::net::TcpStream::from(fd)));
+        let socket = DirectSocket::duplicate(io.as_fd());
         Peer { addr, socket }
     }
 }

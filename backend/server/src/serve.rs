@@ -73,12 +73,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let config = Arc::new(config);
     let started_at_ms = crate::clock::now_ms();
     tracing::info!(?config, "starting pulsegrid {}", env!("CARGO_PKG_VERSION"));
-    // Every open connection holds two descriptors (the live WebSocket's direct writes keep a
-    // second handle on its socket): take the whole hard limit, as Go and nginx do.
-    match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(limit) => tracing::debug!(limit, "open file limit"),
-        Err(e) => tracing::warn!(error = %e, "cannot raise the open file limit"),
-    }
+    raise_open_file_limit();
     let store = open_store(&config).await?;
     ensure_admin(&store, &config).await?;
 
@@ -258,6 +253,27 @@ struct IngestHistory(SeriesStore);
 impl StreamHistory for IngestHistory {
     fn window(&self, stream: &str, range: TimeRange) -> Vec<Series> {
         self.0.query_stream(stream, range)
+    }
+}
+
+/// Every open connection holds two descriptors (the live WebSocket's direct writes keep a
+/// second handle on its socket), so take all the descriptors allowed: the hard limit, raised
+/// to the kernel's maximum where the service may (root, `CAP_SYS_RESOURCE`).
+fn raise_open_file_limit() {
+    let ceiling = std::fs::read_to_string("/proc/sys/fs/nr_open")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok());
+    if let Some(ceiling) = ceiling
+        && let Ok((_, hard)) = rlimit::Resource::NOFILE.get()
+        && ceiling > hard
+        && rlimit::Resource::NOFILE.set(ceiling, ceiling).is_ok()
+    {
+        tracing::debug!(limit = ceiling, "open file limit");
+        return;
+    }
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open file limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open file limit"),
     }
 }
 
