@@ -20,6 +20,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use bytes::{BufMut, Bytes, BytesMut};
 use nix::sys::resource::{Resource, getrlimit};
 
+use crate::topic::LiveEvent;
+
 /// A second handle on a WebSocket connection's TCP socket (a `dup` of it), which frames may be
 /// written to directly while the session is idle.
 ///
@@ -105,14 +107,9 @@ pub(crate) struct FrameCache {
 const CACHED_PREFIXES: usize = 8;
 
 impl FrameCache {
-    /// The frame of `series` for connections whose append frames start with `prefix`.
-    pub(crate) fn frame(&mut self, prefix: &Arc<str>, series: &str) -> Bytes {
-        self.frames(prefix, &[series])
-    }
-
-    /// The frames of several events back to back (one `send` for all), cached like
-    /// [`Self::frame`]; a cache serves one list of events only.
-    pub(crate) fn frames(&mut self, prefix: &Arc<str>, series: &[&str]) -> Bytes {
+    /// The frames of one or more events back to back (one `send` for all), for connections
+    /// whose append frames start with `prefix`; a cache serves one list of events only.
+    pub(crate) fn frames(&mut self, prefix: &Arc<str>, events: &[&LiveEvent]) -> Bytes {
         if let Some((_, frame)) = self
             .entries
             .iter()
@@ -120,10 +117,16 @@ impl FrameCache {
         {
             return frame.clone();
         }
-        let frame = match series {
-            [one] => text_frame(prefix, one),
-            many => many
-                .iter()
+        let series = events.iter().filter_map(|event| match event {
+            LiveEvent::Frame { series, .. } => Some(&**series),
+            _ => None,
+        });
+        let frame = match events {
+            [_] => series
+                .map(|s| text_frame(prefix, s))
+                .next()
+                .unwrap_or_default(),
+            _ => series
                 .fold(BytesMut::new(), |mut out, s| {
                     out.extend_from_slice(&text_frame(prefix, s));
                     out
@@ -154,15 +157,28 @@ mod tests {
         assert_eq!(u64::from_be_bytes(long[2..10].try_into().unwrap()), 70_002);
     }
 
+    fn append(seq: u64, series: &str) -> LiveEvent {
+        LiveEvent::Frame {
+            seq,
+            replace: false,
+            series: Arc::from(series),
+        }
+    }
+
     #[test]
     fn cache_shares_frames_by_prefix_text() {
+        let empty = append(1, "[]");
         let mut cache = FrameCache::default();
         let a: Arc<str> = Arc::from("{\"sub\":\"a\",\"series\":");
         let same: Arc<str> = Arc::from("{\"sub\":\"a\",\"series\":");
-        let first = cache.frame(&a, "[]");
-        let second = cache.frame(&same, "[]");
+        let first = cache.frames(&a, &[&empty]);
+        let second = cache.frames(&same, &[&empty]);
         assert_eq!(first.as_ptr(), second.as_ptr(), "same text, one buffer");
         let b: Arc<str> = Arc::from("{\"sub\":\"b\",\"series\":");
-        assert_ne!(cache.frame(&b, "[]"), first);
+        assert_ne!(cache.frames(&b, &[&empty]), first);
+        let two = FrameCache::default().frames(&b, &[&append(2, "[1]"), &append(3, "[2]")]);
+        let one = text_frame(&b, "[1]");
+        assert_eq!(two.len(), 2 * one.len());
+        assert_eq!(&two[..one.len()], &one[..]);
     }
 }

@@ -239,22 +239,18 @@ impl Direct {
     ) -> Option<Written> {
         let sub = self.subs.get_mut(&(tag >> TAG_BITS))?;
         let seen = sub.seen.get_mut((tag & ((1 << TAG_BITS) - 1)) as usize)?;
-        let mut series = Vec::with_capacity(events.len());
         let mut last = *seen;
         for event in events {
             match event {
                 LiveEvent::Frame {
                     seq,
                     replace: false,
-                    series: s,
-                } if *seq > last => {
-                    last = *seq;
-                    series.push(&**s);
-                }
+                    ..
+                } if *seq > last => last = *seq,
                 _ => return None,
             }
         }
-        let frame = frames.frames(&sub.prefix, &series);
+        let frame = frames.frames(&sub.prefix, events);
         match self.socket.write(&frame) {
             Ok(n) if n == frame.len() => {
                 *seen = last;
@@ -273,35 +269,7 @@ impl Direct {
     /// Writes an append frame of a known subscription; `None` when the event needs the
     /// session (or the socket took nothing).
     fn write(&mut self, tag: u64, event: &LiveEvent, frames: &mut FrameCache) -> Option<Written> {
-        let LiveEvent::Frame {
-            seq,
-            replace: false,
-            series,
-        } = event
-        else {
-            return None;
-        };
-        let sub = self.subs.get_mut(&(tag >> TAG_BITS))?;
-        let seen = sub.seen.get_mut((tag & ((1 << TAG_BITS) - 1)) as usize)?;
-        if *seq <= *seen {
-            // The client already has it (a replace covered it): nothing to write.
-            return Some(Written::All);
-        }
-        let frame = frames.frame(&sub.prefix, series);
-        match self.socket.write(&frame) {
-            Ok(n) if n == frame.len() => {
-                *seen = *seq;
-                Some(Written::All)
-            }
-            Ok(n) if n > 0 => {
-                *seen = *seq;
-                self.rest = Some(frame.slice(n..));
-                self.armed = false;
-                Some(Written::Part)
-            }
-            // Full (or failing): the session queues it and finds out.
-            _ => None,
-        }
+        self.write_all(tag, &[event], frames)
     }
 }
 
