@@ -67,3 +67,47 @@ async fn many_clients_get_every_point_once_in_order() {
     })
     .await;
 }
+
+/// Connections that vanish (closed without a WebSocket close) while frames are written to
+/// them directly are dropped; the others keep getting every point.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vanished_clients_are_dropped_and_the_rest_keep_receiving() {
+    let hub = hub_with(vec![], test_config());
+    let server = start(hub.clone(), Arc::new(Panels::default())).await;
+    let mut clients = Vec::new();
+    for _ in 0..CLIENTS {
+        let mut client = Client::connect(server.addr).await;
+        client
+            .send(json!({"op": "subscribe", "sub": "s", "stream": "plant"}))
+            .await;
+        assert_eq!(client.recv_op("frame", "s").await["replace"], true);
+        clients.push(client);
+    }
+    let base = now_ms();
+    hub.publish_stream("plant", vec![series("p", &[(base, 1.0)])]);
+    // A quarter vanish: their sockets close under the server's direct writes.
+    let vanished = CLIENTS / 4;
+    drop(clients.drain(..vanished));
+    for k in 2..=50 {
+        hub.publish_stream("plant", vec![series("p", &[(base + k, k as f64)])]);
+    }
+    for client in &mut clients {
+        let mut next = 1.0;
+        while next <= 50.0 {
+            let frame = client.recv_op("frame", "s").await;
+            let got = values(&frame);
+            if frame["replace"] == true {
+                next = got.last().copied().unwrap_or(0.0) + 1.0;
+                continue;
+            }
+            for value in got {
+                assert_eq!(value, next, "point out of order, repeated or lost");
+                next += 1.0;
+            }
+        }
+    }
+    eventually("the vanished connections closed", || {
+        hub.stats().connections == (CLIENTS - vanished) as u64
+    })
+    .await;
+}
