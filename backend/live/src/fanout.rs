@@ -44,7 +44,7 @@ struct Job {
 }
 
 impl Job {
-    fn run(self) {
+    fn run(&self) {
         let written = deliver(&self.inboxes, &self.event);
         self.counters.frames_written(written);
     }
@@ -105,17 +105,18 @@ fn run_batch(jobs: &[Job]) {
                 .iter()
                 .take_while(|job| Arc::ptr_eq(&job.inboxes, list))
                 .count();
-        let written = match &jobs[start..end] {
-            [one] => deliver(&one.inboxes, &one.event),
+        match &jobs[start..end] {
+            [one] => one.run(),
             group => {
                 let events: Vec<&LiveEvent> = group.iter().map(|job| &job.event).collect();
                 let mut frames = FrameCache::default();
-                list.iter()
+                let written = list
+                    .iter()
                     .map(|(inbox, tag)| inbox.push_all(*tag, &events, &mut frames))
-                    .sum()
+                    .sum();
+                group[0].counters.frames_written(written);
             }
-        };
-        jobs[start].counters.frames_written(written);
+        }
         start = end;
     }
 }

@@ -98,8 +98,9 @@ pub(crate) struct Topic {
 #[derive(Debug)]
 struct Inboxes {
     shards: Vec<InboxList>,
-    /// Shards past the first go to the helper threads; once set it stays set, so a
-    /// connection's events never take two paths at once.
+    /// Set once the topic has [`SPLIT_AT`] connections: from then on every shard goes to its
+    /// helper thread (even if connections leave), so a connection's events never take two
+    /// paths at once.
     split: bool,
 }
 
